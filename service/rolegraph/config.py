@@ -1,0 +1,52 @@
+"""Service settings: defaults here, overridden by ROLEGRAPH_* environment variables (read
+by Flask's `from_prefixed_env`, values parsed as JSON: ROLEGRAPH_QUERY_TIMEOUT=2.5) and then
+by CLI flags / `create_app(overrides)`. Every key is named once, as a constant below."""
+
+from __future__ import annotations
+
+from typing import Any
+
+GRAPH_FILES = "GRAPH_FILES"              # RDF files to serve instead of the built snapshot
+SOURCE = "SOURCE"                        # a source tree for the snapshot (None: the shipped one)
+STATE_DIR = "STATE_DIR"                  # where snapshots are kept (None: ROLEGRAPH_HOME or cache)
+QUERY_TIMEOUT = "QUERY_TIMEOUT"          # seconds per query before 503
+MAX_ROWS = "MAX_ROWS"                    # solutions (or triples) per result before 503
+MAX_RESULT_BYTES = "MAX_RESULT_BYTES"    # serialised result size before 503
+QUERY_MEMORY_MB = "QUERY_MEMORY_MB"      # extra address space a query child may use
+ISOLATION = "QUERY_ISOLATION"            # "fork" (killable child per worker) or "inline"
+CACHE_MAX_AGE = "CACHE_MAX_AGE"          # seconds, Cache-Control on GET query answers
+CORS_ORIGINS = "CORS_ORIGINS"            # Access-Control-Allow-Origin for /sparql
+ACCESS_LOG = "ACCESS_LOG"                # one JSON line per request on the rolegraph.access logger
+
+
+class DefaultConfig:
+    """Safe defaults: read-only, bounded in time, rows and size."""
+
+    GRAPH_FILES: list[str] = []
+    SOURCE: str | None = None
+    STATE_DIR: str | None = None
+    QUERY_TIMEOUT: float = 10.0
+    MAX_ROWS: int = 100_000
+    MAX_RESULT_BYTES: int = 64 * 1024 * 1024
+    QUERY_MEMORY_MB: int = 2048
+    QUERY_ISOLATION: str = "fork"
+    CACHE_MAX_AGE: int = 300
+    CORS_ORIGINS: str = "*"
+    ACCESS_LOG: bool = True
+    # Flask's own request-size limit: a bigger body is 413 before we read it.
+    MAX_CONTENT_LENGTH: int = 1024 * 1024
+    MAX_FORM_MEMORY_SIZE: int = 1024 * 1024
+    # flask-compress: SPARQL and RDF media types too, and only the algorithms we ship.
+    COMPRESS_ALGORITHM: list[str] = ["br", "gzip"]
+    COMPRESS_MIMETYPES: list[str] = [
+        "application/sparql-results+json", "application/sparql-results+xml", "text/csv",
+        "text/tab-separated-values", "text/turtle", "application/n-triples",
+        "application/ld+json", "application/rdf+xml", "application/json", "text/html",
+        "application/problem+json",
+    ]
+
+
+def settings_summary(config: dict[str, Any]) -> dict[str, Any]:
+    """The limits a client may want to know (served in the service description and /ready)."""
+    return {key: config[key] for key in (QUERY_TIMEOUT, MAX_ROWS, MAX_RESULT_BYTES,
+                                         "MAX_CONTENT_LENGTH")}

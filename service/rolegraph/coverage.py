@@ -1,0 +1,180 @@
+"""Coverage of functions under reform models, read from the SHACL results of
+shapes/coverage.ttl and shapes/policy.ttl (never recomputed here), with each cell's holders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from rdflib import Graph, URIRef
+
+from rolegraph.sources import SourceTree
+from rolegraph.validation import ShaclResult, load_shapes, run_shapes
+from rolegraph.vocab import RG
+
+SEVERITIES = ("Violation", "Warning", "Info")
+MARKS = {"Violation": "!", "Warning": "?", "Info": "+"}
+LEGEND = ("! violation: nobody the model includes holds the function (or a holder does not exist)",
+          "? warning: every holder is contested, or an independent function is held only by "
+          "local-authority employees",
+          "+ info: more than one holder (overlap)",
+          "retired: the function only served to appoint a role the model removes")
+
+HOLDERS = """
+SELECT ?model ?function ?role ?confidence ?basis ?source WHERE {
+    ?a rg:model ?model ; rg:function ?function ; rg:role ?role ; rg:confidence ?confidence .
+    OPTIONAL { ?a rg:basis ?basis } OPTIONAL { ?a dcterms:source ?source }
+}"""
+NAMES = """
+SELECT ?thing ?kind ?label WHERE {
+    VALUES ?kind { rg:ReformModel rg:Function rg:Role }
+    ?thing a ?kind ; rdfs:label ?label .
+}"""
+CITATIONS = "SELECT ?thing ?label WHERE { ?thing rdfs:label ?label }"
+RETIRED = "SELECT ?model ?function WHERE { ?model rg:retires ?function }"
+INCLUDED = "SELECT ?model ?role WHERE { ?model rg:includesRole ?role }"
+NS = {"rg": RG._NS, "rdfs": URIRef("http://www.w3.org/2000/01/rdf-schema#"),
+      "dcterms": URIRef("http://purl.org/dc/terms/")}
+
+
+def slug(iri: str) -> str:
+    return iri.rstrip("/").rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Holder:
+    role: str
+    confidence: str
+    bases: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: str
+    model: str
+    function: str
+    message: str
+    shape: str
+    role: str | None = None
+
+
+@dataclass
+class Cell:
+    model: str
+    function: str
+    holders: list[Holder] = field(default_factory=list)
+    retired: bool = False
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def severity(self) -> str | None:
+        found = {f.severity for f in self.findings}
+        return next((s for s in SEVERITIES if s in found), None)
+
+    @property
+    def marks(self) -> str:
+        return "".join(MARKS[s] for s in SEVERITIES if any(f.severity == s for f in self.findings))
+
+    def text(self) -> str:
+        if self.retired:
+            return "retired"
+        holders = " + ".join(slug(h.role) for h in self.holders) or "—"
+        return f"{holders} {self.marks}".strip()
+
+
+@dataclass
+class CoverageReport:
+    """The function x model matrix: holders in each cell and the SHACL findings."""
+
+    models: dict[str, str]
+    functions: dict[str, str]
+    roles: dict[str, str]
+    cells: dict[tuple[str, str], Cell]
+    labels: dict[str, str]
+
+    @cached_property
+    def findings(self) -> list[Finding]:
+        return [f for cell in self.cells.values() for f in cell.findings]
+
+    def cell(self, model: str, function: str) -> Cell:
+        return self.cells[(model, function)]
+
+    def of(self, severity: str, model: str | None = None) -> list[Finding]:
+        return [f for f in self.findings
+                if f.severity == severity and (model is None or f.model == model)]
+
+    def label(self, iri: str) -> str:
+        return self.labels.get(iri, slug(iri))
+
+    def only(self, models: list[str]) -> CoverageReport:
+        kept = {m: self.models[m] for m in models}
+        return CoverageReport(kept, self.functions, self.roles,
+                              {k: c for k, c in self.cells.items() if k[0] in kept}, self.labels)
+
+
+def coverage_shapes(tree: SourceTree) -> Graph:
+    return load_shapes([tree.shape_file("coverage"), tree.shape_file("policy")])
+
+
+def coverage_report(graph: Graph, shapes: Graph) -> CoverageReport:
+    """Validate `graph` (ontology, data and inferred types) and lay the results out as cells."""
+    outcome = run_shapes(graph, shapes)
+    names = {str(r.thing): (str(r.kind), str(r.label)) for r in graph.query(NAMES, initNs=NS)}
+
+    def of_kind(kind: URIRef) -> dict[str, str]:
+        return dict(sorted(((iri, label) for iri, (k, label) in names.items() if k == str(kind)),
+                           key=lambda item: item[1].lower()))
+
+    models, functions, roles = of_kind(RG.ReformModel), of_kind(RG.Function), of_kind(RG.Role)
+    models = dict(sorted(models.items(), key=lambda item: model_order(item[0])))
+    cells = {(m, f): Cell(m, f) for m in models for f in functions}
+    add_holders(graph, cells)
+    for row in graph.query(RETIRED, initNs=NS):
+        if (key := (str(row.model), str(row.function))) in cells:
+            cells[key].retired = True
+    for finding in to_findings(outcome.results, graph):
+        if (key := (finding.model, finding.function)) in cells:
+            cells[key].findings.append(finding)
+    labels = {str(r.thing): str(r.label) for r in graph.query(CITATIONS, initNs=NS)}
+    return CoverageReport(models, functions, roles, cells, labels)
+
+
+def model_order(iri: str) -> tuple[int, str]:
+    """`current` first, then the models in the order they were proposed (slug years)."""
+    name = slug(iri)
+    years = [int(part) for part in name.split("-") if part.isdigit() and len(part) == 4]
+    return (0 if name == "current" else years[0] if years else 9999, name)
+
+
+def add_holders(graph: Graph, cells: dict[tuple[str, str], Cell]) -> None:
+    found: dict[tuple[str, str, str], dict[str, set[str]]] = {}
+    for row in graph.query(HOLDERS, initNs=NS):
+        key = (str(row.model), str(row.function), str(row.role))
+        entry = found.setdefault(key, {"confidence": set(), "bases": set(), "sources": set()})
+        entry["confidence"].add(str(row.confidence))
+        if row.basis is not None:
+            entry["bases"].add(str(row.basis))
+        if row.source is not None:
+            entry["sources"].add(str(row.source))
+    for (model, function, role), entry in sorted(found.items()):
+        if (model, function) in cells:
+            cells[(model, function)].holders.append(Holder(
+                role, min(entry["confidence"]), tuple(sorted(entry["bases"])),
+                tuple(sorted(entry["sources"]))))
+
+
+def to_findings(results: list[ShaclResult], graph: Graph) -> list[Finding]:
+    included = {(str(r.model), str(r.role)) for r in graph.query(INCLUDED, initNs=NS)}
+    findings = []
+    for result in results:
+        if result.value is None:
+            continue
+        role = None
+        if result.shape and result.shape.endswith("#HolderOutsideModel"):
+            role = next((str(r.role) for r in graph.query(HOLDERS, initNs=NS, initBindings={
+                "model": URIRef(result.value), "function": URIRef(result.focus)})
+                if (result.value, str(r.role)) not in included), None)
+        findings.append(Finding(result.severity, result.value, result.focus, result.message,
+                                slug(result.shape or ""), role))
+    return findings

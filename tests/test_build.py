@@ -1,0 +1,111 @@
+"""The build: each failure class is reported where the author can act on it, and leaves
+the last good snapshot in place; unchanged inputs reuse the snapshot."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from rolegraph.build import BuildError, build
+from rolegraph.cli import main
+from rolegraph.snapshot import SnapshotStore
+
+
+def build_cli(source: Path, state: Path) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["build", "--source", str(source), "--state-dir", str(state)])
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def built_tree(tree_copy: Callable[[], Path], tmp_path: Path) -> tuple[Path, Path, str]:
+    """A copy of the tree with one good snapshot already built: (tree, state, snapshot id)."""
+    tree, state = tree_copy(), tmp_path / "state"
+    good = build(tree, state).snapshot
+    return tree, state, good.id
+
+
+def assert_last_good_kept(tree: Path, state: Path, good_id: str) -> None:
+    current = SnapshotStore(state).current(tree.resolve())
+    assert current is not None and current.id == good_id
+    assert (current.path / "asserted.nt").stat().st_size > 0
+
+
+def test_unchanged_inputs_reuse_the_snapshot(built_tree: tuple[Path, Path, str]) -> None:
+    tree, state, good_id = built_tree
+    again = build(tree, state)
+    assert again.reused and again.snapshot.id == good_id
+
+
+def test_changed_input_makes_a_new_snapshot(built_tree: tuple[Path, Path, str]) -> None:
+    tree, state, good_id = built_tree
+    with (tree / "data" / "settings.ttl").open("a") as handle:
+        handle.write("\n# a comment changes the bytes, so the hash\n")
+    rebuilt = build(tree, state)
+    assert not rebuilt.reused and rebuilt.snapshot.id != good_id
+
+
+def test_syntax_error_names_file_and_line(built_tree: tuple[Path, Path, str]) -> None:
+    tree, state, good_id = built_tree
+    roles = tree / "data" / "roles.ttl"
+    lines = roles.read_text().splitlines()
+    lines.append('role:broken rdfs:label "no closing quote ;')
+    roles.write_text("\n".join(lines) + "\n")
+    code, output = build_cli(tree, state)
+    assert code != 0
+    assert f"data/roles.ttl:{len(lines)}: Turtle syntax error" in output
+    assert_last_good_kept(tree, state, good_id)
+
+
+def test_integrity_violation_names_focus_node_and_file(built_tree: tuple[Path, Path, str]) -> None:
+    tree, state, good_id = built_tree
+    functions = tree / "data" / "functions.ttl"
+    text = functions.read_text()
+    # drop the definition of one function: the integrity shape must catch it
+    block = re.search(r"function:refer-to-cafcass a rg:Function ;.*?\n\n", text, re.S)
+    assert block, "fixture expects the refer-to-cafcass block in data/functions.ttl"
+    stripped = re.sub(r'\n\s*skos:definition\s+".*?"@en\s*;', "", block.group(0), flags=re.S)
+    functions.write_text(text.replace(block.group(0), stripped))
+    code, output = build_cli(tree, state)
+    assert code != 0
+    assert "integrity check failed" in output
+    assert "data/functions.ttl: <https://w3id.org/rolegraph/id/function/refer-to-cafcass>" in output
+    assert "skos:definition" in output
+    assert_last_good_kept(tree, state, good_id)
+
+
+def test_assignment_without_citation_is_refused(built_tree: tuple[Path, Path, str]) -> None:
+    tree, state, good_id = built_tree
+    (tree / "data" / "models" / "zz-uncited.ttl").write_text("""
+@prefix rg: <https://w3id.org/rolegraph/def#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<https://w3id.org/rolegraph/id/assignment/current--iro--prevent-drift-uncited> a rg:Assignment ;
+    rdfs:label "an uncited assignment"@en ; rdfs:comment "cites nothing"@en ;
+    rg:model <https://w3id.org/rolegraph/id/model/current> ;
+    rg:role <https://w3id.org/rolegraph/id/role/iro> ;
+    rg:function <https://w3id.org/rolegraph/id/function/prevent-drift> ;
+    rg:confidence "inferred" .
+""")
+    with pytest.raises(BuildError, match="Every assignment cites something"):
+        build(tree, state)
+    assert_last_good_kept(tree, state, good_id)
+
+
+def test_owl_inconsistency_names_the_individual(built_tree: tuple[Path, Path, str]) -> None:
+    tree, state, good_id = built_tree
+    with (tree / "data" / "organisations.ttl").open("a") as handle:
+        handle.write("\norganisation:cafcass a rg:LocalAuthority .\n")
+    code, output = build_cli(tree, state)
+    assert code != 0
+    assert "inconsistent (HermiT)" in output
+    assert "<https://w3id.org/rolegraph/id/organisation/cafcass> is both" in output
+    assert "rg:IndependentBody" in output and "rg:LocalAuthority" in output
+    assert_last_good_kept(tree, state, good_id)
+
+
+def test_missing_layout_is_a_clear_error(tmp_path: Path) -> None:
+    code, output = build_cli(tmp_path, tmp_path / "state")
+    assert code != 0 and "missing folder(s) ontology, data, shapes/" in output
