@@ -92,3 +92,7 @@ def table_or_default(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTripl
 
 if __name__ == "__main__":
     sys.exit(main())
+
+from rolegraph.serve import serve  # noqa: E402 - serve imports the options above
+
+main.add_command(serve)

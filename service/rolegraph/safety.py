@@ -27,7 +27,7 @@ from pyparsing import ParseBaseException
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from rolegraph.engine import FORMATS, PREFIXES, ResultFormat
+from rolegraph.engine import FORMATS, ResultFormat
 
 log = logging.getLogger("rolegraph.safety")
 
@@ -85,8 +85,9 @@ class ResultTooLarge(Exception):
 
 # --- screening -------------------------------------------------------------------------
 
-def screen(text: str, served_graphs: frozenset[str]) -> Refusal | None:
-    """Refuse SERVICE anywhere, and FROM / FROM NAMED naming a graph the dataset lacks.
+def screen(text: str, served_graphs: frozenset[str] | None) -> Refusal | None:
+    """Refuse SERVICE anywhere, and FROM / FROM NAMED naming a graph the dataset lacks
+    (unless `served_graphs` is None: any graph name then reads as an empty graph).
 
     rdflib's parser is the judge (comments, strings and IRIs cannot fool it); a query it
     cannot read is refused rather than run unchecked, since pyoxigraph would call SERVICE."""
@@ -101,6 +102,8 @@ def screen(text: str, served_graphs: frozenset[str]) -> Refusal | None:
     if any(node.name == "ServiceGraphPattern" for node in walk(parsed)):
         return Refusal(SERVICE, "SERVICE is refused: this endpoint never queries other "
                        "endpoints (federated query is disabled).")
+    if served_graphs is None:
+        return None
     outside = sorted(set(dataset_iris(parsed)) - served_graphs)
     if outside:
         return Refusal(DATASET, f"FROM / FROM NAMED names graphs this endpoint does not "
@@ -151,7 +154,7 @@ def classify_syntax_error(text: str, error: SyntaxError) -> Refusal:
 
 # --- evaluation (runs in the query child) ----------------------------------------------
 
-def evaluate(store: ox.Store, served_graphs: frozenset[str], job: QueryJob) -> Outcome:
+def evaluate(store: ox.Store, served_graphs: frozenset[str] | None, job: QueryJob) -> Outcome:
     """Screen, run and serialise one query, within the job's row and byte caps."""
     if refusal := screen(job.text, served_graphs):
         return refusal
@@ -200,9 +203,8 @@ def graph_answer(result: ox.QueryTriples, job: QueryJob) -> Outcome:
         if len(triples) > job.max_rows:
             return too_many(job.max_rows, "triples")
     fmt = FORMATS[job.graph_format]
-    prefixes = PREFIXES if fmt.name == "turtle" else None
     buffer = CappedBuffer(job.max_bytes)
-    ox.serialize(triples, buffer, format=fmt.oxigraph, prefixes=prefixes)  # type: ignore[arg-type]
+    ox.serialize(triples, buffer, format=fmt.oxigraph)  # type: ignore[arg-type]
     return Answer(buffer.getvalue(), fmt.name)
 
 
@@ -411,7 +413,7 @@ def current_address_space() -> int:
     return 0
 
 
-def warm_up(store: ox.Store, served_graphs: frozenset[str]) -> None:
+def warm_up(store: ox.Store, served_graphs: frozenset[str] | None) -> None:
     """Run each code path once in the parent, so forked children start with everything
     imported and compiled (they may not be able to read files once isolated)."""
     evaluate(store, served_graphs, QueryJob("SELECT * FROM <urn:x> { SERVICE <urn:y> {} }"))

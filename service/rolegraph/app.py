@@ -1,0 +1,98 @@
+"""The Flask application factory: load the dataset once, then attach each surface."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Mapping
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from flask import Flask
+from flask_compress import Compress
+from flask_cors import CORS
+
+from rolegraph import config, problems, safety
+from rolegraph.build import current_snapshot
+from rolegraph.engine import Engine
+from rolegraph.web import SERVED, Served, ops, sparql
+
+log = logging.getLogger("rolegraph.app")
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Create the service: load the snapshot (or --graph files) once, then the surfaces."""
+    app = Flask(__name__)
+    app.config.from_object(config.DefaultConfig)
+    app.config.from_prefixed_env("ROLEGRAPH")  # e.g. ROLEGRAPH_QUERY_TIMEOUT=2
+    if overrides:
+        app.config.update(overrides)
+    app.extensions[SERVED] = load_served(app.config)
+    app.register_blueprint(sparql.bp, url_prefix="/sparql")  # SPARQL 1.1 Protocol
+    app.register_blueprint(ops.bp)  # /health, /ready, /.well-known/void
+    # Read-only, no credentials: any origin may query (never reflect origins + credentials).
+    CORS(app, resources={r"/sparql*": {"origins": app.config[config.CORS_ORIGINS]},
+                         r"/.well-known/void": {"origins": "*"}},
+         expose_headers=["ETag"], max_age=86400)
+    Compress(app)
+    problems.register(app)
+    ops.register_access_log(app)
+    return app
+
+
+def load_served(cfg: Mapping[str, Any]) -> Served:
+    """The store and its runner; the query child is forked later, per worker."""
+    engine = load_engine(cfg)
+    named = frozenset(g.value for g in engine.store.named_graphs()
+                      if isinstance(g, ox.NamedNode))
+    # "empty": a graph the store lacks is an empty graph (Oxigraph's reading, and what the
+    # W3C protocol tests expect); either way nothing is ever fetched.
+    allowed = None if cfg[config.UNKNOWN_GRAPHS] == "empty" else named
+    work = partial(safety.evaluate, engine.store, allowed)
+    safety.warm_up(engine.store, allowed)
+    return Served(engine.store, engine.version, make_runner(cfg, work), named,
+                  stats=dataset_stats(engine.store), limits=config.settings_summary(dict(cfg)))
+
+
+def load_engine(cfg: Mapping[str, Any]) -> Engine:
+    files = graph_files(cfg[config.GRAPH_FILES])
+    if files:
+        return Engine.from_files(files, version=files_digest(files))
+    source, state = cfg[config.SOURCE], cfg[config.STATE_DIR]
+    snapshot = current_snapshot(Path(source) if source else None,
+                                Path(state) if state else None, progress=log.info)
+    return Engine.from_snapshot(snapshot)
+
+
+def graph_files(value: Any) -> list[Path]:
+    """GRAPH_FILES from a list, or from the environment as a PATH-style string."""
+    if isinstance(value, str):
+        value = [part for part in value.split(os.pathsep) if part]
+    return [Path(item) for item in value or []]
+
+
+def files_digest(files: list[Path]) -> str:
+    """The version of --graph data: a digest of the files' bytes, as a snapshot id is."""
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.read_bytes())
+    return "files-" + digest.hexdigest()[:16]
+
+
+def make_runner(cfg: Mapping[str, Any], work: safety.Work) -> safety.ForkRunner | safety.InlineRunner:
+    isolation = cfg[config.ISOLATION]
+    if isolation == "inline":
+        return safety.InlineRunner(work)
+    if isolation != "fork":
+        raise ValueError(f"{config.ISOLATION} must be 'fork' or 'inline', not {isolation!r}")
+    return safety.ForkRunner(work, float(cfg[config.QUERY_TIMEOUT]), int(cfg[config.QUERY_MEMORY_MB]))
+
+
+def dataset_stats(store: ox.Store) -> dict[str, int]:
+    """Counts for VoID and the service description, taken once at load."""
+    default = sum(1 for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    subjects = {quad.subject for quad in store.quads_for_pattern(None, None, None, None)}
+    return {"total": len(store), "default": default, "subjects": len(subjects)}

@@ -1,0 +1,104 @@
+"""`rolegraph serve`: the Flask app under gunicorn, the store loaded once in the master.
+
+The app is created before gunicorn starts (preload): workers are forked with the store in
+memory and share it copy-on-write; each worker then forks its own query child."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from rolegraph import config
+from rolegraph.app import create_app
+from rolegraph.build import BuildError
+from rolegraph.cli import source_option, state_option
+from rolegraph.engine import EngineError
+from rolegraph.sources import SourceError
+from rolegraph.web import SERVED
+
+
+class Server(BaseApplication):  # type: ignore[misc]
+    """gunicorn running an app object we already built (so it is loaded once)."""
+
+    def __init__(self, app: Flask, options: dict[str, Any]) -> None:
+        self.application = app
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return self.application
+
+
+def gunicorn_options(app: Flask, host: str, port: int, workers: int) -> dict[str, Any]:
+    query_timeout = float(app.config[config.QUERY_TIMEOUT])
+    runner = app.extensions[SERVED].runner
+
+    def post_fork(_server: Any, _worker: Any) -> None:
+        start = getattr(runner, "start", None)  # fork the query child before the first request
+        if start:
+            start()
+
+    return {
+        "bind": f"{host}:{port}", "workers": workers, "worker_class": "sync",
+        "preload_app": True,
+        # a worker is only killed if a query overruns its own limit by far (safety.py stops it)
+        "timeout": max(30, int(query_timeout * 2) + 10), "graceful_timeout": 10,
+        "accesslog": None, "errorlog": "-", "loglevel": "warning",
+        "post_fork": post_fork,
+    }
+
+
+def default_workers() -> int:
+    return max(2, os.cpu_count() or 2)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="ROLEGRAPH_HOST",
+              help="Interface to listen on [env ROLEGRAPH_HOST].")
+@click.option("--port", type=int, default=5000, show_default=True, envvar="ROLEGRAPH_PORT",
+              help="TCP port [env ROLEGRAPH_PORT].")
+@click.option("--workers", type=int, default=default_workers, envvar="ROLEGRAPH_WORKERS",
+              help="gunicorn worker processes [env ROLEGRAPH_WORKERS; default: CPU count, min 2].")
+@click.option("--graph", "graphs", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Serve these RDF files (Turtle, N-Triples, N-Quads, TriG, RDF/XML, JSON-LD) "
+                   "instead of the built snapshot; repeatable.")
+@click.option("--query-timeout", type=float, default=None,
+              help="Seconds a query may run before it is stopped with 503 "
+                   "[env ROLEGRAPH_QUERY_TIMEOUT; default 10].")
+@click.option("--max-rows", type=int, default=None,
+              help="Most solutions or triples in one result [env ROLEGRAPH_MAX_ROWS; default 100000].")
+@source_option
+@state_option
+def serve(host: str, port: int, workers: int, graphs: tuple[Path, ...],
+          query_timeout: float | None, max_rows: int | None,
+          source: Path | None, state_dir: Path | None) -> None:
+    """Serve the SPARQL endpoint (read-only) at http://HOST:PORT/sparql."""
+    overrides = flag_overrides(graphs, query_timeout, max_rows, source, state_dir)
+    try:
+        app = create_app(overrides)
+    except (BuildError, SourceError, EngineError) as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"serving {app.extensions[SERVED].version} at http://{host}:{port}/sparql "
+               f"with {workers} workers", err=True)
+    Server(app, gunicorn_options(app, host, port, workers)).run()
+
+
+def flag_overrides(graphs: tuple[Path, ...], query_timeout: float | None,
+                   max_rows: int | None, source: Path | None,
+                   state_dir: Path | None) -> dict[str, Any]:
+    """Only the flags given: the rest stay as ROLEGRAPH_* or the defaults set them."""
+    given = {config.GRAPH_FILES: [str(p) for p in graphs] or None,
+             config.QUERY_TIMEOUT: query_timeout, config.MAX_ROWS: max_rows,
+             config.SOURCE: str(source) if source else None,
+             config.STATE_DIR: str(state_dir) if state_dir else None}
+    return {key: value for key, value in given.items() if value is not None}

@@ -1,0 +1,35 @@
+"""HTTP surfaces (Flask blueprints) and what they share: the served dataset."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import pyoxigraph as ox
+from flask import current_app
+
+from rolegraph.safety import Outcome, QueryJob
+
+SERVED = "rolegraph.served"  # key in app.extensions
+
+
+class Runner(Protocol):
+    def run(self, job: QueryJob) -> Outcome: ...
+    def close(self) -> None: ...
+
+
+@dataclass
+class Served:
+    """What the service answers from: the store, its version and the runner that queries it."""
+
+    store: ox.Store
+    version: str  # the snapshot id (or a digest of --graph files): ETags name it
+    runner: Runner
+    named_graphs: frozenset[str]
+    stats: dict[str, int] = field(default_factory=dict)
+    limits: dict[str, Any] = field(default_factory=dict)
+
+
+def served() -> Served:
+    result: Served = current_app.extensions[SERVED]
+    return result

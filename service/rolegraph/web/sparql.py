@@ -1,0 +1,303 @@
+"""/sparql: the SPARQL 1.1 Protocol (query operation only; the endpoint is read-only).
+
+Parse the request (GET, POST form, POST application/sparql-query), negotiate the result
+formats, hand a QueryJob to the runner, and turn its outcome into a response."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from html import escape
+
+import pyoxigraph as ox
+from flask import Blueprint, Request, Response, current_app, g, request
+from werkzeug.datastructures import MultiDict
+
+from rolegraph import config, problems, safety
+from rolegraph.engine import FORMATS, GRAPH_FORMATS, SOLUTION_FORMATS, ResultFormat
+from rolegraph.problems import ProblemError
+from rolegraph.web import served
+
+bp = Blueprint("sparql", __name__)
+
+FORM = "application/x-www-form-urlencoded"
+QUERY_BODY = "application/sparql-query"
+UPDATE_BODY = "application/sparql-update"
+
+# Media types a client may name, canonical first (ties in Accept go to the earlier one).
+SOLUTION_TYPES = [(f.media_type, f.name) for f in SOLUTION_FORMATS] + [
+    ("application/json", "json"), ("application/xml", "xml"), ("text/xml", "xml")]
+GRAPH_TYPES = [(f.media_type, f.name) for f in GRAPH_FORMATS] + [
+    ("application/x-turtle", "turtle"), ("text/plain", "nt"), ("application/json", "jsonld"),
+    ("application/xml", "rdfxml"), ("text/xml", "rdfxml")]
+# `format=` values beyond the format names and media types.
+FORMAT_ALIASES = {"srj": "json", "srx": "xml", "ttl": "turtle", "ntriples": "nt",
+                  "json-ld": "jsonld", "rdf": "rdfxml"}
+GRAPH_ALIASES = {"json": "jsonld", "xml": "rdfxml"}  # format=json on a CONSTRUCT
+COMPRESSED_TAG = re.compile(r":(?:br|gzip|deflate|zstd)\"$")
+
+REFUSALS: dict[str, tuple[int, str, str]] = {
+    safety.MALFORMED: (400, "Malformed query", problems.MALFORMED_QUERY),
+    safety.EVALUATION: (400, "Query could not be evaluated", problems.MALFORMED_QUERY),
+    safety.UPDATE: (400, "Update refused", problems.UPDATE_REFUSED),
+    safety.SERVICE: (400, "SERVICE refused", problems.SERVICE_REFUSED),
+    safety.DATASET: (400, "Graph outside the dataset", problems.DATASET_REFUSED),
+    safety.NOT_ACCEPTABLE: (406, "Not Acceptable", problems.NOT_ACCEPTABLE),
+    safety.TOO_LARGE: (503, "Result too large", problems.RESULT_TOO_LARGE),
+    safety.TIMEOUT: (503, "Query time limit reached", problems.QUERY_TIMEOUT),
+    safety.CRASHED: (503, "Query process failed", problems.ENGINE_FAILURE),
+}
+
+
+@dataclass(frozen=True)
+class ProtocolRequest:
+    query: str | None
+    default_graphs: tuple[str, ...]
+    named_graphs: tuple[str, ...]
+    format: str | None  # the `format` parameter, if any
+
+
+@bp.route("", methods=["GET", "POST"], strict_slashes=False)
+def endpoint() -> Response:
+    parsed = read_request(request)
+    if parsed.query is None:
+        if request.method == "POST":
+            raise protocol_error("a POST to /sparql needs a query")
+        return service_description()
+    g.query_hash = hashlib.sha256(parsed.query.encode()).hexdigest()[:16]
+    solutions, graph = negotiate(parsed.format)
+    tag = etag(solutions, graph)
+    if request.method == "GET" and tag in if_none_match():
+        return not_modified(tag)
+    check_graphs(parsed.default_graphs + parsed.named_graphs)
+    outcome = served().runner.run(job_for(parsed, solutions, graph))
+    if isinstance(outcome, safety.Refusal):
+        raise refusal_problem(outcome)
+    return answer(outcome, tag)
+
+
+def read_request(req: Request) -> ProtocolRequest:
+    """The SPARQL 1.1 Protocol §2.1 query operation; anything else is a 4xx."""
+    if "update" in req.args:
+        raise update_refused()
+    if req.method == "GET":
+        return from_params(req.args, queries=req.args.getlist("query"))
+    mimetype = req.mimetype
+    if mimetype == UPDATE_BODY:
+        raise update_refused()
+    if mimetype == FORM:
+        if "update" in req.form:
+            raise update_refused()
+        params = MultiDict(list(req.args.items(multi=True)) + list(req.form.items(multi=True)))
+        return from_params(params, queries=params.getlist("query"))
+    if mimetype == QUERY_BODY:
+        if "query" in req.args:
+            raise protocol_error("a query in the body and another in the URL")
+        return from_params(req.args, queries=[body_text(req)])
+    if not mimetype:
+        raise protocol_error("a POST to /sparql needs a Content-Type: "
+                             f"{FORM} or {QUERY_BODY}")
+    raise ProblemError(415, "Unsupported Media Type", f"a query is sent as {FORM} or "
+                       f"{QUERY_BODY}, not {mimetype}", problems.PROTOCOL_ERROR)
+
+
+def from_params(params: MultiDict[str, str], queries: list[str]) -> ProtocolRequest:
+    if len(queries) > 1:
+        raise protocol_error("more than one query parameter")
+    formats = params.getlist("format")
+    return ProtocolRequest(queries[0] if queries else None,
+                           tuple(params.getlist("default-graph-uri")),
+                           tuple(params.getlist("named-graph-uri")),
+                           formats[0] if formats else None)
+
+
+def body_text(req: Request) -> str:
+    charset = req.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise protocol_error(f"the query must be UTF-8, not {charset}")
+    try:
+        return req.get_data(cache=False).decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise protocol_error(f"the query is not valid UTF-8: {error}") from error
+
+
+def negotiate(format_param: str | None) -> tuple[str | None, str | None]:
+    """The format for SELECT/ASK and the one for CONSTRUCT/DESCRIBE (the query's form is
+    known only once parsed); None where nothing acceptable exists (406 if needed)."""
+    if format_param is not None:
+        return by_format_param(format_param)
+    return best_of(SOLUTION_TYPES), best_of(GRAPH_TYPES)
+
+
+def by_format_param(value: str) -> tuple[str | None, str | None]:
+    name = FORMAT_ALIASES.get(value.lower(), value.lower())
+    by_type = {t: n for t, n in SOLUTION_TYPES}, {t: n for t, n in GRAPH_TYPES}
+    solutions = by_type[0].get(name) or (name if name in by_type[0].values() else None)
+    graph_name = GRAPH_ALIASES.get(name, name)
+    graph = by_type[1].get(name) or (graph_name if graph_name in by_type[1].values() else None)
+    if solutions is None and graph is None:
+        raise ProblemError(406, "Not Acceptable", f"unknown format {value!r}; use one of "
+                           f"{', '.join(FORMATS)} or a media type", problems.NOT_ACCEPTABLE)
+    return solutions, graph
+
+
+def best_of(types: list[tuple[str, str]]) -> str | None:
+    accept = request.accept_mimetypes
+    if not accept:  # no Accept header: anything goes, so the default
+        return types[0][1]
+    best = accept.best_match([t for t, _ in types])
+    return dict(types)[best] if best else None
+
+
+def check_graphs(iris: tuple[str, ...]) -> None:
+    if current_app.config[config.UNKNOWN_GRAPHS] == "empty":
+        return
+    outside = sorted(set(iris) - served().named_graphs)
+    if outside:
+        raise ProblemError(400, "Graph outside the dataset", "default-graph-uri / "
+                           "named-graph-uri name graphs this endpoint does not serve, and it "
+                           f"never fetches graphs: {', '.join(outside)}", problems.DATASET_REFUSED)
+
+
+def job_for(parsed: ProtocolRequest, solutions: str | None, graph: str | None
+            ) -> safety.QueryJob:
+    protocol_dataset = bool(parsed.default_graphs or parsed.named_graphs)
+    cfg = current_app.config
+    assert parsed.query is not None
+    return safety.QueryJob(
+        parsed.query,
+        default_graphs=parsed.default_graphs if protocol_dataset else None,
+        named_graphs=parsed.named_graphs if protocol_dataset else None,
+        solutions_format=solutions, graph_format=graph,
+        max_rows=cfg[config.MAX_ROWS], max_bytes=cfg[config.MAX_RESULT_BYTES])
+
+
+def answer(outcome: safety.Answer, tag: str) -> Response:
+    fmt: ResultFormat = FORMATS[outcome.format]
+    response = Response(outcome.body, mimetype=fmt.media_type)
+    response.headers["Vary"] = "Accept"
+    if request.method == "GET":
+        response.headers["ETag"] = tag
+        response.headers["Cache-Control"] = f"public, max-age={current_app.config[config.CACHE_MAX_AGE]}"
+    else:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def etag(solutions: str | None, graph: str | None) -> str:
+    """The answer to a GET is fixed by URL, snapshot and negotiated formats."""
+    return f'"{served().version}-{solutions or "none"}-{graph or "none"}"'
+
+
+def if_none_match() -> set[str]:
+    """Tags the client holds, without the ':gzip'/':br' suffix flask-compress adds."""
+    header = request.headers.get("If-None-Match", "")
+    tags = (part.strip().removeprefix("W/") for part in header.split(","))
+    return {COMPRESSED_TAG.sub('"', tag) for tag in tags if tag}
+
+
+def not_modified(tag: str) -> Response:
+    response = Response(status=304)
+    response.headers["ETag"] = tag
+    response.headers["Vary"] = "Accept"
+    response.headers["Cache-Control"] = f"public, max-age={current_app.config[config.CACHE_MAX_AGE]}"
+    return response
+
+
+def refusal_problem(refusal: safety.Refusal) -> ProblemError:
+    g.refusal = refusal.kind
+    status, title, kind = REFUSALS[refusal.kind]
+    return ProblemError(status, title, refusal.message, kind, dict(refusal.position))
+
+
+def update_refused() -> ProblemError:
+    return refusal_problem(safety.Refusal(safety.UPDATE, "SPARQL Update is refused: this "
+                                          "endpoint is read-only."))
+
+
+def protocol_error(detail: str) -> ProblemError:
+    return ProblemError(400, "Bad Request", detail, problems.PROTOCOL_ERROR)
+
+
+# --- service description (GET /sparql without a query) ---------------------------------
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+VOID = "http://rdfs.org/ns/void#"
+FORMATS_NS = "http://www.w3.org/ns/formats/"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+RESULT_FORMAT_IRIS = ["SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
+                      "SPARQL_Results_TSV", "Turtle", "N-Triples", "JSON-LD", "RDF_XML"]
+
+
+def service_description() -> Response:
+    """Turtle (or another RDF format) by Accept; a query page for browsers."""
+    choice: str | None = "turtle"
+    if request.accept_mimetypes:
+        best = request.accept_mimetypes.best_match([t for t, _ in GRAPH_TYPES] + ["text/html"])
+        if best == "text/html":
+            return Response(QUERY_PAGE.format(endpoint=escape(request.base_url)),
+                            mimetype="text/html")
+        choice = dict(GRAPH_TYPES).get(best) if best else None
+    if choice is None:
+        raise ProblemError(406, "Not Acceptable", "the service description is available as "
+                           + ", ".join(f.media_type for f in GRAPH_FORMATS) + " or text/html",
+                           problems.NOT_ACCEPTABLE)
+    fmt = FORMATS[choice]
+    body = ox.serialize(description_triples(request.base_url), format=fmt.oxigraph,  # type: ignore[arg-type]
+                        prefixes={"sd": SD, "void": VOID, "formats": FORMATS_NS})
+    response = Response(body, mimetype=fmt.media_type)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def description_triples(endpoint_url: str) -> list[ox.Triple]:
+    """SPARQL 1.1 Service Description §3: the endpoint, its language, formats and dataset.
+    No sd:UnionDefaultGraph (the default graph is its own) and no federated query."""
+    service, dataset, default = (ox.NamedNode(endpoint_url), ox.BlankNode("dataset"),
+                                 ox.BlankNode("default"))
+    sd = lambda name: ox.NamedNode(SD + name)  # noqa: E731 - a local abbreviation
+    out = [ox.Triple(service, RDF_TYPE, sd("Service")),
+           ox.Triple(service, sd("endpoint"), service),
+           ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Query")),
+           ox.Triple(service, sd("defaultDataset"), dataset),
+           ox.Triple(dataset, RDF_TYPE, sd("Dataset")),
+           ox.Triple(dataset, sd("defaultGraph"), default),
+           ox.Triple(default, RDF_TYPE, sd("Graph"))]
+    out += [ox.Triple(service, sd("resultFormat"), ox.NamedNode(FORMATS_NS + name))
+            for name in RESULT_FORMAT_IRIS]
+    stats = served().stats
+    out.append(ox.Triple(default, ox.NamedNode(VOID + "triples"),
+                         ox.Literal(str(stats.get("default", 0)),
+                                    datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))))
+    for number, name in enumerate(sorted(served().named_graphs)):
+        node = ox.BlankNode(f"named{number}")
+        out += [ox.Triple(dataset, sd("namedGraph"), node),
+                ox.Triple(node, RDF_TYPE, sd("NamedGraph")),
+                ox.Triple(node, sd("name"), ox.NamedNode(name))]
+    return out
+
+
+QUERY_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>rolegraph SPARQL endpoint</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:50rem;margin:2rem auto;padding:0 1rem}}
+textarea{{width:100%;font-family:monospace}}</style></head>
+<body><h1>rolegraph SPARQL endpoint</h1>
+<p>SPARQL 1.1 queries (read-only) at <code>{endpoint}</code>: GET or POST.
+Who does what for a child in care in England, under the law and each reform model.</p>
+<form method="get" action="{endpoint}">
+<textarea name="query" rows="12">PREFIX rg: &lt;https://w3id.org/rolegraph/def#&gt;
+SELECT ?role ?basis WHERE {{
+  ?a rg:model &lt;https://w3id.org/rolegraph/id/model/current&gt; ;
+     rg:function &lt;https://w3id.org/rolegraph/id/function/refer-to-cafcass&gt; ;
+     rg:role ?role .
+  OPTIONAL {{ ?a rg:basis ?basis }}
+}}</textarea>
+<p><label>Format <select name="format"><option>json</option><option>xml</option>
+<option>csv</option><option>tsv</option><option>turtle</option><option>nt</option>
+<option>jsonld</option><option>rdfxml</option></select></label>
+<button type="submit">Run</button></p></form>
+<p>Service description: request this URL with <code>Accept: text/turtle</code>.
+Dataset description: <a href="/.well-known/void">/.well-known/void</a>.</p>
+</body></html>
+"""
