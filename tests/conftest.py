@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import Callable
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 
 from rolegraph.build import build
 from rolegraph.engine import Engine
@@ -42,3 +52,122 @@ def tree_copy(tmp_path: Path) -> Callable[[], Path]:
         return root
 
     return make
+
+
+# --- SPARQL endpoint (tests/test_sparql_*.py, tests/test_serve*.py) ----------------------
+
+SPARQL_FIXTURE_TTL = """\
+@prefix rg: <https://w3id.org/rolegraph/def#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix role: <https://w3id.org/rolegraph/id/role/> .
+@prefix function: <https://w3id.org/rolegraph/id/function/> .
+@prefix model: <https://w3id.org/rolegraph/id/model/> .
+@prefix assignment: <https://w3id.org/rolegraph/id/assignment/> .
+
+role:iro a rg:Role ; rdfs:label "independent reviewing officer"@en .
+role:social-worker a rg:Role ; rdfs:label "social worker"@en .
+role:cafcass-guardian a rg:Role ; rdfs:label "children's guardian"@en .
+model:current a rg:ReformModel ; rdfs:label "the law as it stands"@en .
+model:care-review-2022 a rg:ReformModel ; rdfs:label "Independent Review of Children's Social Care"@en .
+function:refer-to-cafcass a rg:Function ; rdfs:label "refer the case to Cafcass"@en .
+function:review-care-plan a rg:Function ; rdfs:label "review the care plan"@en .
+
+assignment:current--iro--refer-to-cafcass a rg:Assignment ;
+    rg:model model:current ; rg:role role:iro ; rg:function function:refer-to-cafcass ;
+    rg:basis <http://www.legislation.gov.uk/id/ukpga/1989/41/section/25B> .
+assignment:current--iro--review-care-plan a rg:Assignment ;
+    rg:model model:current ; rg:role role:iro ; rg:function function:review-care-plan ;
+    rg:basis <http://www.legislation.gov.uk/id/uksi/2010/959/regulation/36> .
+assignment:care-review-2022--social-worker--review-care-plan a rg:Assignment ;
+    rg:model model:care-review-2022 ; rg:role role:social-worker ;
+    rg:function function:review-care-plan .
+"""
+
+SPARQL_FIXTURE_NQ = """\
+<https://w3id.org/rolegraph/id/role/advocate> <http://www.w3.org/2000/01/rdf-schema#label> "advocate"@en <https://example.org/graph/extra> .
+"""
+EXTRA_GRAPH = "https://example.org/graph/extra"
+
+
+@pytest.fixture(scope="session")
+def sparql_graphs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """A small who-does-what graph (default graph) and one named graph (N-Quads)."""
+    folder = tmp_path_factory.mktemp("sparql-data")
+    (folder / "fixture.ttl").write_text(SPARQL_FIXTURE_TTL)
+    (folder / "extra.nq").write_text(SPARQL_FIXTURE_NQ)
+    return [folder / "fixture.ttl", folder / "extra.nq"]
+
+
+@pytest.fixture(scope="session")
+def sparql_app(sparql_graphs: list[Path]) -> Iterator[Flask]:
+    from rolegraph.app import create_app
+    from rolegraph.web import SERVED
+
+    app = create_app({"TESTING": True, "GRAPH_FILES": [str(p) for p in sparql_graphs],
+                      "ACCESS_LOG": False, "QUERY_TIMEOUT": 5.0})
+    yield app
+    app.extensions[SERVED].runner.close()
+
+
+@pytest.fixture
+def sparql_client(sparql_app: Flask) -> FlaskClient:
+    return sparql_app.test_client()
+
+
+@dataclass
+class LiveServer:
+    """A `rolegraph serve` subprocess on a free port."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)  # the session we started, by its id
+            self.process.wait(timeout=20)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def start_server(args: list[str], log: Path, startup: float = 60.0) -> LiveServer:
+    """Start `rolegraph serve ARGS --port N` and return once /health answers."""
+    port = free_port()
+    command = [str(Path(sys.executable).parent / "rolegraph"), "serve", *args,
+               "--host", "127.0.0.1", "--port", str(port)]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
+    server = LiveServer(process, port, log)
+    deadline = time.monotonic() + startup
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited ({process.returncode}): {log.read_text()}")
+        try:
+            with urllib.request.urlopen(server.url + "/health", timeout=1) as answer:
+                if answer.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.05)  # poll interval while gunicorn binds, not a synchronisation
+    server.stop()
+    raise RuntimeError(f"server did not answer /health in {startup} s: {log.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def sparql_server(sparql_graphs: list[Path],
+                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A real server (gunicorn, 2 workers) with a 1.5 s query time limit."""
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    graph_args = [arg for path in sparql_graphs for arg in ("--graph", str(path))]
+    server = start_server([*graph_args, "--workers", "2", "--query-timeout", "1.5"], log)
+    yield server
+    server.stop()

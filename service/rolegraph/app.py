@@ -36,7 +36,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     # Read-only, no credentials: any origin may query (never reflect origins + credentials).
     CORS(app, resources={r"/sparql*": {"origins": app.config[config.CORS_ORIGINS]},
                          r"/.well-known/void": {"origins": "*"}},
-         expose_headers=["ETag"], max_age=86400)
+         expose_headers=["ETag"], max_age=86400, send_wildcard=True)
     Compress(app)
     problems.register(app)
     ops.register_access_log(app)

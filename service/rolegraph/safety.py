@@ -123,19 +123,21 @@ def walk(node: Any) -> Iterator[CompValue]:
 
 
 def dataset_iris(parsed: Any) -> Iterator[str]:
-    """The IRIs of the query's FROM / FROM NAMED clauses, prefixed names and BASE resolved."""
+    """The IRIs of the query's FROM / FROM NAMED clauses, prefixed names and BASE resolved.
+    (dict.get, since CompValue.get answers a missing key with the key's own name.)"""
     prologue, query = parsed[0], parsed[1]
     prefixes: dict[str, str] = {}
     base = ""
     for decl in prologue:
         if decl.name == "Base":
-            base = urljoin(base, str(decl["iri"]))
+            base = urljoin(base, str(dict.get(decl, "iri")))
         elif decl.name == "PrefixDecl":
-            prefixes[decl.get("prefix") or ""] = urljoin(base, str(decl["iri"]))
-    for clause in query.get("datasetClause") or []:
-        term = clause.get("default", clause.get("named"))
+            prefixes[dict.get(decl, "prefix") or ""] = urljoin(base, str(dict.get(decl, "iri")))
+    for clause in dict.get(query, "datasetClause") or []:
+        term = dict.get(clause, "default") or dict.get(clause, "named")
         if isinstance(term, CompValue) and term.name == "pname":
-            yield prefixes.get(term.get("prefix") or "", "") + (term.get("localname") or "")
+            yield prefixes.get(dict.get(term, "prefix") or "", "") + (
+                dict.get(term, "localname") or "")
         else:
             yield urljoin(base, str(term))
 

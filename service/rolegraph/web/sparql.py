@@ -33,7 +33,8 @@ GRAPH_TYPES = [(f.media_type, f.name) for f in GRAPH_FORMATS] + [
     ("application/xml", "rdfxml"), ("text/xml", "rdfxml")]
 # `format=` values beyond the format names and media types.
 FORMAT_ALIASES = {"srj": "json", "srx": "xml", "ttl": "turtle", "ntriples": "nt",
-                  "json-ld": "jsonld", "rdf": "rdfxml"}
+                  "json-ld": "jsonld", "rdf": "rdfxml", "rdf+xml": "rdfxml",
+                  "n3": "turtle"}  # Turtle is N3; the names SPARQLWrapper sends
 GRAPH_ALIASES = {"json": "jsonld", "xml": "rdfxml"}  # format=json on a CONSTRUCT
 COMPRESSED_TAG = re.compile(r":(?:br|gzip|deflate|zstd)\"$")
 
