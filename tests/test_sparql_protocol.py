@@ -276,7 +276,8 @@ def test_other_methods_are_405_problem(sparql_client: FlaskClient) -> None:
 def test_result_row_cap_is_503_problem(sparql_app: Any, sparql_client: FlaskClient) -> None:
     sparql_app.config["MAX_ROWS"] = 3
     try:
-        response = sparql_client.get("/sparql", query_string={"query": "SELECT * { ?s ?p ?o }"})
+        response = sparql_client.get("/sparql", query_string={"query": "SELECT * { ?s ?p ?o }"},
+                                     headers={"Cache-Control": "no-cache"})  # not a cached 200
         body = problem(response, 503, "result-too-large")
         assert "LIMIT" in body["detail"]
         capped = sparql_client.get("/sparql", query_string={
@@ -392,3 +393,20 @@ def test_unknown_path_is_404_problem(sparql_client: FlaskClient) -> None:
     response = sparql_client.get("/nowhere")
     assert response.status_code == 404
     assert response.mimetype == PROBLEM
+
+
+def test_repeated_get_is_replayed_from_the_response_cache(sparql_client: FlaskClient) -> None:
+    query = {"query": LOOKUP + " # cache test"}
+    first = sparql_client.get("/sparql", query_string=query, headers={"Accept": "text/csv"})
+    again = sparql_client.get("/sparql", query_string=query, headers={"Accept": "text/csv"})
+    other = sparql_client.get("/sparql", query_string=query, headers={"Accept": "text/tab-separated-values"})
+    assert again.get_data() == first.get_data()
+    assert again.headers["ETag"] == first.headers["ETag"]
+    assert again.mimetype == "text/csv"
+    assert other.mimetype == "text/tab-separated-values"
+
+
+def test_refusals_are_not_cached(sparql_client: FlaskClient) -> None:
+    query = {"query": "SELECT * { SERVICE <http://example.org/> {} }"}
+    for _ in range(2):
+        problem(sparql_client.get("/sparql", query_string=query), 400, "service-refused")

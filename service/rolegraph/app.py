@@ -18,7 +18,7 @@ from flask_cors import CORS
 from rolegraph import config, problems, safety
 from rolegraph.build import current_snapshot
 from rolegraph.engine import Engine
-from rolegraph.web import SERVED, Served, ops, sparql
+from rolegraph.web import SERVED, Runner, Served, ops, sparql
 
 log = logging.getLogger("rolegraph.app")
 
@@ -40,6 +40,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     Compress(app)
     problems.register(app)
     ops.register_access_log(app)
+    cache_mb = int(app.config[config.RESULT_CACHE_MB])
+    if cache_mb > 0:
+        app.wsgi_app = ops.ResponseCache(  # type: ignore[method-assign]
+            app.wsgi_app, cache_mb * 1024 * 1024, log=bool(app.config[config.ACCESS_LOG]))
     return app
 
 
@@ -82,13 +86,18 @@ def files_digest(files: list[Path]) -> str:
     return "files-" + digest.hexdigest()[:16]
 
 
-def make_runner(cfg: Mapping[str, Any], work: safety.Work) -> safety.ForkRunner | safety.InlineRunner:
+def make_runner(cfg: Mapping[str, Any], work: safety.Work) -> Runner:
     isolation = cfg[config.ISOLATION]
+    runner: safety.InlineRunner | safety.ForkRunner
     if isolation == "inline":
-        return safety.InlineRunner(work)
-    if isolation != "fork":
+        runner = safety.InlineRunner(work)
+    elif isolation == "fork":
+        runner = safety.ForkRunner(work, float(cfg[config.QUERY_TIMEOUT]),
+                                   int(cfg[config.QUERY_MEMORY_MB]))
+    else:
         raise ValueError(f"{config.ISOLATION} must be 'fork' or 'inline', not {isolation!r}")
-    return safety.ForkRunner(work, float(cfg[config.QUERY_TIMEOUT]), int(cfg[config.QUERY_MEMORY_MB]))
+    cache_mb = int(cfg[config.RESULT_CACHE_MB])
+    return safety.CachingRunner(runner, cache_mb * 1024 * 1024) if cache_mb > 0 else runner
 
 
 def dataset_stats(store: ox.Store) -> dict[str, int]:

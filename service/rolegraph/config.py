@@ -17,6 +17,7 @@ ISOLATION = "QUERY_ISOLATION"            # "fork" (killable child per worker) or
 CACHE_MAX_AGE = "CACHE_MAX_AGE"          # seconds, Cache-Control on GET query answers
 CORS_ORIGINS = "CORS_ORIGINS"            # Access-Control-Allow-Origin for /sparql
 ACCESS_LOG = "ACCESS_LOG"                # one JSON line per request on the rolegraph.access logger
+RESULT_CACHE_MB = "RESULT_CACHE_MB"      # per worker: answers kept for repeated queries (0: off)
 UNKNOWN_GRAPHS = "UNKNOWN_GRAPHS"        # "refuse" (400) or "empty": FROM/*-graph-uri not served
 
 
@@ -35,6 +36,7 @@ class DefaultConfig:
     CORS_ORIGINS: str = "*"
     ACCESS_LOG: bool = True
     UNKNOWN_GRAPHS: str = "refuse"
+    RESULT_CACHE_MB: int = 32
     # Flask's own request-size limit: a bigger body is 413 before we read it.
     MAX_CONTENT_LENGTH: int = 1024 * 1024
     MAX_FORM_MEMORY_SIZE: int = 1024 * 1024

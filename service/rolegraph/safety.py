@@ -16,6 +16,7 @@ import re
 import resource
 import signal
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, Pipe
@@ -264,6 +265,46 @@ class InlineRunner:
 
     def close(self) -> None:
         pass
+
+
+class CachingRunner:
+    """Remembers answers (never refusals) per process, least recently used out first, within
+    a byte budget. Sound because the store is an immutable snapshot: a job's answer cannot
+    change while this process lives."""
+
+    def __init__(self, inner: InlineRunner | ForkRunner, budget_bytes: int) -> None:
+        self.inner = inner
+        self.budget = budget_bytes
+        self.used = 0
+        self._answers: OrderedDict[QueryJob, Answer] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def run(self, job: QueryJob) -> Outcome:
+        with self._lock:
+            if (hit := self._answers.get(job)) is not None:
+                self._answers.move_to_end(job)
+                return hit
+        outcome = self.inner.run(job)
+        if isinstance(outcome, Answer) and len(outcome.body) <= self.budget // 16:
+            self._remember(job, outcome)
+        return outcome
+
+    def _remember(self, job: QueryJob, answer: Answer) -> None:
+        with self._lock:
+            if job in self._answers:
+                return
+            self._answers[job] = answer
+            self.used += len(answer.body)
+            while self.used > self.budget:
+                _, old = self._answers.popitem(last=False)
+                self.used -= len(old.body)
+
+    def start(self) -> None:
+        if isinstance(self.inner, ForkRunner):
+            self.inner.start()
+
+    def close(self) -> None:
+        self.inner.close()
 
 
 @dataclass

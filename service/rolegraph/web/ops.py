@@ -6,8 +6,13 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, g, request
@@ -34,7 +39,9 @@ def health() -> Response:
 @bp.get("/ready")
 def ready() -> Response:
     """Ready: the graph is loaded and a query runs through the same runner as /sparql."""
-    outcome = served().runner.run(safety.QueryJob("ASK {}"))
+    runner = served().runner
+    runner = getattr(runner, "inner", runner)  # past the result cache: really run a query
+    outcome = runner.run(safety.QueryJob("ASK {}"))
     if isinstance(outcome, safety.Refusal):
         raise ProblemError(503, "Not ready", outcome.message, problems.ENGINE_FAILURE)
     return json_response({"status": "ready", "version": served().version,
@@ -116,3 +123,95 @@ def log_request(response: Response) -> Response:
             entry[key] = g.get(key)
     access_log.info(json.dumps(entry))
     return response
+
+
+# --- response cache --------------------------------------------------------------------
+
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+@dataclass(frozen=True)
+class Stored:
+    status: str
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+class ResponseCache:
+    """A small shared-nothing HTTP cache in front of Flask, per worker (what nginx's
+    proxy_cache would do): GET answers marked `public` are replayed for the same URL and
+    negotiation headers. Sound because the snapshot is immutable for the process's life;
+    it skips Flask's whole request/response cycle, which costs more than the query."""
+
+    VARY = ("HTTP_ACCEPT", "HTTP_ACCEPT_ENCODING", "HTTP_ORIGIN")
+
+    def __init__(self, app: WsgiApp, budget_bytes: int, log: bool) -> None:
+        self.app = app
+        self.budget = budget_bytes
+        self.log = log
+        self.used = 0
+        self._stored: OrderedDict[tuple[str, ...], Stored] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        key = self.key(environ)
+        if key is None:
+            return self.app(environ, start_response)
+        with self._lock:
+            stored = self._stored.get(key)
+            if stored is not None:
+                self._stored.move_to_end(key)
+        if stored is None:
+            return self.fill(key, environ, start_response)
+        start_response(stored.status, stored.headers)
+        if self.log:
+            log_hit(environ, stored)
+        return [stored.body]
+
+    def key(self, environ: dict[str, Any]) -> tuple[str, ...] | None:
+        if (environ.get("REQUEST_METHOD") != "GET" or "HTTP_IF_NONE_MATCH" in environ
+                or "no-cache" in environ.get("HTTP_CACHE_CONTROL", "")
+                or not environ.get("PATH_INFO", "").startswith("/sparql")
+                or "query=" not in environ.get("QUERY_STRING", "")):
+            return None
+        return (environ["PATH_INFO"], environ["QUERY_STRING"],
+                *(environ.get(name, "") for name in self.VARY))
+
+    def fill(self, key: tuple[str, ...], environ: dict[str, Any],
+             start_response: StartResponse) -> Iterable[bytes]:
+        seen: dict[str, Any] = {}
+
+        def remember_start(status: str, headers: list[tuple[str, str]], *exc: Any) -> Any:
+            seen.update(status=status, headers=headers)
+            return start_response(status, headers, *exc)
+
+        output = self.app(environ, remember_start)
+        body = b"".join(output)
+        if hasattr(output, "close"):
+            output.close()
+        cacheable = (seen.get("status", "").startswith("200")
+                     and "public" in dict(seen["headers"]).get("Cache-Control", "")
+                     and len(body) <= self.budget // 16)
+        if cacheable:
+            self.store(key, Stored(seen["status"], list(seen["headers"]), body))
+        return [body]
+
+    def store(self, key: tuple[str, ...], stored: Stored) -> None:
+        with self._lock:
+            if key in self._stored:
+                return
+            self._stored[key] = stored
+            self.used += len(stored.body)
+            while self.used > self.budget:
+                _, old = self._stored.popitem(last=False)
+                self.used -= len(old.body)
+
+
+def log_hit(environ: dict[str, Any], stored: Stored) -> None:
+    entry = {"time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+             "remote": environ.get("REMOTE_ADDR"), "method": "GET",
+             "path": environ.get("PATH_INFO"), "status": int(stored.status[:3]),
+             "bytes": len(stored.body), "ms": 0.0, "cache": "hit",
+             "type": dict(stored.headers).get("Content-Type", "").split(";")[0]}
+    access_log.info(json.dumps(entry))
