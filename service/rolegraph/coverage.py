@@ -26,15 +26,17 @@ SELECT ?model ?function ?role ?confidence ?basis ?source WHERE {
     OPTIONAL { ?a rg:basis ?basis } OPTIONAL { ?a dcterms:source ?source }
 }"""
 NAMES = """
-SELECT ?thing ?kind ?label WHERE {
+SELECT ?thing ?kind ?label ?order WHERE {
     VALUES ?kind { rg:ReformModel rg:Function rg:Role }
     ?thing a ?kind ; rdfs:label ?label .
+    OPTIONAL { ?thing skos:notation|dcterms:date ?order }
 }"""
 CITATIONS = "SELECT ?thing ?label WHERE { ?thing rdfs:label ?label }"
 RETIRED = "SELECT ?model ?function WHERE { ?model rg:retires ?function }"
 INCLUDED = "SELECT ?model ?role WHERE { ?model rg:includesRole ?role }"
 NS = {"rg": RG._NS, "rdfs": URIRef("http://www.w3.org/2000/01/rdf-schema#"),
-      "dcterms": URIRef("http://purl.org/dc/terms/")}
+      "dcterms": URIRef("http://purl.org/dc/terms/"),
+      "skos": URIRef("http://www.w3.org/2004/02/skos/core#")}
 
 
 def slug(iri: str) -> str:
@@ -79,8 +81,8 @@ class Cell:
     def text(self) -> str:
         if self.retired:
             return "retired"
-        holders = " + ".join(slug(h.role) for h in self.holders) or "—"
-        return f"{holders} {self.marks}".strip()
+        holders = ", ".join(slug(h.role) for h in self.holders) or "—"
+        return f"{holders} [{self.marks}]" if self.marks else holders
 
 
 @dataclass
@@ -120,14 +122,17 @@ def coverage_shapes(tree: SourceTree) -> Graph:
 def coverage_report(graph: Graph, shapes: Graph) -> CoverageReport:
     """Validate `graph` (ontology, data and inferred types) and lay the results out as cells."""
     outcome = run_shapes(graph, shapes)
-    names = {str(r.thing): (str(r.kind), str(r.label)) for r in graph.query(NAMES, initNs=NS)}
+    names: dict[str, tuple[str, str, str]] = {}
+    for r in graph.query(NAMES, initNs=NS):
+        names.setdefault(str(r.thing), (str(r.kind), str(r.label), str(r.order or "")))
 
     def of_kind(kind: URIRef) -> dict[str, str]:
-        return dict(sorted(((iri, label) for iri, (k, label) in names.items() if k == str(kind)),
-                           key=lambda item: item[1].lower()))
+        """Labels by IRI, in catalogue order (F01..., model dates; `current` first)."""
+        chosen = [(iri, label, order) for iri, (k, label, order) in names.items() if k == str(kind)]
+        chosen.sort(key=lambda t: (slug(t[0]) != "current", t[2] or "~", t[1].lower()))
+        return {iri: label for iri, label, _ in chosen}
 
     models, functions, roles = of_kind(RG.ReformModel), of_kind(RG.Function), of_kind(RG.Role)
-    models = dict(sorted(models.items(), key=lambda item: model_order(item[0])))
     cells = {(m, f): Cell(m, f) for m in models for f in functions}
     add_holders(graph, cells)
     for row in graph.query(RETIRED, initNs=NS):
@@ -138,13 +143,6 @@ def coverage_report(graph: Graph, shapes: Graph) -> CoverageReport:
             cells[key].findings.append(finding)
     labels = {str(r.thing): str(r.label) for r in graph.query(CITATIONS, initNs=NS)}
     return CoverageReport(models, functions, roles, cells, labels)
-
-
-def model_order(iri: str) -> tuple[int, str]:
-    """`current` first, then the models in the order they were proposed (slug years)."""
-    name = slug(iri)
-    years = [int(part) for part in name.split("-") if part.isdigit() and len(part) == 4]
-    return (0 if name == "current" else years[0] if years else 9999, name)
 
 
 def add_holders(graph: Graph, cells: dict[tuple[str, str], Cell]) -> None:
@@ -176,5 +174,5 @@ def to_findings(results: list[ShaclResult], graph: Graph) -> list[Finding]:
                 "model": URIRef(result.value), "function": URIRef(result.focus)})
                 if (result.value, str(r.role)) not in included), None)
         findings.append(Finding(result.severity, result.value, result.focus, result.message,
-                                slug(result.shape or ""), role))
+                                (result.shape or "").rsplit("#", 1)[-1], role))
     return findings

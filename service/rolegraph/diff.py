@@ -23,6 +23,11 @@ class FunctionChange:
     retired_before: bool
     retired_after: bool
 
+    def losers(self) -> list[Holder]:
+        """Holders under the first model who no longer hold the function under the second."""
+        kept = {h.role for h in self.after}
+        return [h for h in self.before if h.role not in kept]
+
     @property
     def kind(self) -> str:
         if self.retired_after and not self.retired_before:
@@ -88,15 +93,16 @@ def amendments(graph: Graph, diff: ModelDiff, report: CoverageReport) -> list[Am
     for row in graph.query(ESTABLISHED, initNs=NS):
         if str(row.role) in removed:
             note(str(row.law), f"establishes the {report.label(str(row.role))}, which the model removes")
-    moving = {c.function: c for c in diff.changes if c.kind in ("moved", "lost", "retired")}
+    # a function needs the law changed only where a holder loses it (adding a holder may not)
+    losing = {c.function: c for c in diff.changes if c.losers()}
     for row in graph.query(CREATED, initNs=NS):
-        if str(row.function) in moving:
-            note(str(row.law), f"creates '{report.label(str(row.function))}', which changes hands")
-    for change in moving.values():
-        for holder in change.before:
-            if holder.role in removed or holder.role not in {h.role for h in change.after}:
-                for law in holder.bases:
-                    note(law, f"gives '{report.label(change.function)}' to the {report.label(holder.role)}")
+        if (change := losing.get(str(row.function))) is not None:
+            fate = "which the model retires" if change.kind == "retired" else "which changes hands"
+            note(str(row.law), f"creates '{report.label(change.function)}', {fate}")
+    for change in losing.values():
+        for holder in change.losers():
+            for law in holder.bases:
+                note(law, f"gives '{report.label(change.function)}' to the {report.label(holder.role)}")
     provisions = {str(r.p) for r in graph.query(PROVISIONS, initNs=NS)}
     return [Amendment(p, tuple(sorted(w))) for p, w in sorted(reasons.items()) if p in provisions]
 
