@@ -6,8 +6,8 @@ from __future__ import annotations
 import io
 from collections import defaultdict
 from collections.abc import Iterator
+from typing import Any
 
-import owlready2
 from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 
@@ -28,6 +28,8 @@ class InconsistencyError(Exception):
 
 def reason(graph: Graph) -> Graph:
     """Check consistency with HermiT and return the inferred rdf:type triples."""
+    import owlready2  # imported here: slow to import, and only a build needs it
+
     world = owlready2.World()
     text = with_individual_declarations(graph).serialize(format="nt", encoding="utf-8")
     ontology = world.get_ontology(BUILD_ONTOLOGY).load(
@@ -59,8 +61,10 @@ def with_individual_declarations(graph: Graph) -> Graph:
     return declared
 
 
-def memberships(world: owlready2.World) -> Iterator[tuple[URIRef, URIRef]]:
+def memberships(world: Any) -> Iterator[tuple[URIRef, URIRef]]:
     """Every named class each individual belongs to, directly or through superclasses."""
+    import owlready2
+
     for individual in world.individuals():
         for cls in individual.INDIRECT_is_a:
             if isinstance(cls, owlready2.ThingClass):

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pyshacl import validate
 from rdflib import RDF, Graph, Namespace, URIRef
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
@@ -75,6 +74,8 @@ class PreparedQueryGraph(Graph):
 
 def run_shapes(data: Graph, shapes: Graph) -> ValidationOutcome:
     """Validate `data` (which must already hold the ontology and inferred types)."""
+    from pyshacl import validate  # imported here: it takes 0.4 s, and most commands never need it
+
     _conforms, report, _text = validate(
         PreparedQueryGraph(data), shacl_graph=shapes, inference="none", inplace=True,
         allow_warnings=True)  # inplace: nothing writes to the data graph, so skip pySHACL's copy
