@@ -15,11 +15,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "service"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import variants  # noqa: E402
+from generate import variants
 
-from rolegraph.build import build  # noqa: E402
-from rolegraph.coverage import coverage_report, coverage_shapes  # noqa: E402
-from rolegraph.sources import shipped_tree  # noqa: E402
+from rolegraph.build import build
+from rolegraph.coverage import coverage_report, coverage_shapes
+from rolegraph.sources import shipped_tree
 
 
 def measure(scale: int, seed: int, runs: int, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
@@ -31,8 +31,16 @@ def measure(scale: int, seed: int, runs: int, queue: multiprocessing.Queue) -> N
         report = coverage_report(graph, shapes)
         times.append(time.perf_counter() - started)
     assert report is not None
-    queue.put((len(graph), len(report.models), statistics.median(times),
-               len(report.of("Violation")), len(report.of("Warning")), len(report.of("Info"))))
+    queue.put(
+        (
+            len(graph),
+            len(report.models),
+            statistics.median(times),
+            len(report.of("Violation")),
+            len(report.of("Warning")),
+            len(report.of("Info")),
+        )
+    )
 
 
 def main() -> None:
@@ -41,8 +49,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20261122)
     parser.add_argument("--timeout", type=float, default=900, help="seconds per scale")
     args = parser.parse_args()
-    print(f"{'scale':>5} {'triples':>9} {'models':>6} {'seconds':>9} {'s/model':>8} "
-          f"{'violations':>10} {'warnings':>8} {'info':>6}")
+    print(
+        f"{'scale':>5} {'triples':>9} {'models':>6} {'seconds':>9} {'s/model':>8} "
+        f"{'violations':>10} {'warnings':>8} {'info':>6}"
+    )
     for scale in args.scales:
         queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
         runs = 5 if scale == 1 else 1
@@ -51,11 +61,15 @@ def main() -> None:
         worker.join(args.timeout)
         if worker.is_alive():
             worker.kill()
-            print(f"{scale:>5} {'':>9} {'':>6} {'> ' + str(int(args.timeout)):>9}  (killed at the time limit)")
+            limit = f"> {int(args.timeout)}"
+            print(f"{scale:>5} {'':>9} {'':>6} {limit:>9}  (killed at the time limit)")
             continue
         triples, models, seconds, v, w, i = queue.get()
-        print(f"{scale:>5} {triples:>9} {models:>6} {seconds:>9.2f} {seconds / models:>8.3f} "
-              f"{v:>10} {w:>8} {i:>6}", flush=True)
+        print(
+            f"{scale:>5} {triples:>9} {models:>6} {seconds:>9.2f} {seconds / models:>8.3f} "
+            f"{v:>10} {w:>8} {i:>6}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

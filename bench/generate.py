@@ -17,8 +17,8 @@ from pathlib import Path
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "service"))
-from rolegraph.build import build  # noqa: E402
-from rolegraph.vocab import RG, entity  # noqa: E402
+from rolegraph.build import build
+from rolegraph.vocab import RG, entity
 
 DROP_RATE = 0.03
 
@@ -33,20 +33,29 @@ def variants(base: Graph, scale: int, seed: int) -> Graph:
     out += base
     for i in range(count):
         model = models[i % len(models)]
-        add_variant(out, base, model, f"{str(model).rsplit('/', 1)[1]}--la-{i // len(models) + 1:03d}", rng)
+        add_variant(
+            out, base, model, f"{str(model).rsplit('/', 1)[1]}--la-{i // len(models) + 1:03d}", rng
+        )
     return out
 
 
 def variant_size(graph: Graph, model: URIRef) -> int:
     assignments = list(graph.subjects(RG.model, model))
     return len(list(graph.predicate_objects(model))) + sum(
-        len(list(graph.predicate_objects(a))) for a in assignments)
+        len(list(graph.predicate_objects(a))) for a in assignments
+    )
 
 
 def add_variant(out: Graph, base: Graph, model: URIRef, slug: str, rng: random.Random) -> None:
     variant = entity("model", slug)
     for prop, value in base.predicate_objects(model):
-        out.add((variant, prop, Literal(f"{value} ({slug})", lang="en") if prop == RDFS.label else value))
+        out.add(
+            (
+                variant,
+                prop,
+                Literal(f"{value} ({slug})", lang="en") if prop == RDFS.label else value,
+            )
+        )
     out.add((variant, RG.basedOn, model))
     for assignment in base.subjects(RG.model, model):
         if rng.random() < DROP_RATE:

@@ -16,7 +16,11 @@ from rolegraph.sources import shipped_tree
 FIXTURES = Path(__file__).parent / "fixtures"
 ID = "https://w3id.org/rolegraph/id/"
 EXEMPTING = ["csw-bill-2016", "fostering-stocktake-2018", "adcs-2018"]
-REFERENCE_GAPS = {"escalate-and-resolve-disputes", "refer-to-cafcass", "help-child-obtain-legal-advice"}
+REFERENCE_GAPS = {
+    "escalate-and-resolve-disputes",
+    "refer-to-cafcass",
+    "help-child-obtain-legal-advice",
+}
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +50,9 @@ def test_current_has_no_violations(report: CoverageReport) -> None:
 
 
 @pytest.mark.parametrize("name", EXEMPTING)
-def test_exempting_councils_show_the_gaps_the_reference_predicts(report: CoverageReport, name: str) -> None:
+def test_exempting_councils_show_the_gaps_the_reference_predicts(
+    report: CoverageReport, name: str
+) -> None:
     gaps = {slug(f.function) for f in report.of("Violation", model(name))}
     assert gaps == REFERENCE_GAPS
     for finding in report.of("Violation", model(name)):
@@ -59,35 +65,49 @@ def test_no_other_model_leaves_a_gap(report: CoverageReport) -> None:
     assert uncovered == set(EXEMPTING)
 
 
-def test_care_review_contested_reassignments_are_warnings_with_sources(report: CoverageReport) -> None:
-    contested = {slug(f.function): f.message for f in report.of("Warning", model("care-review-2022"))
-                 if f.shape == "EveryHolderContested"}
+def test_care_review_contested_reassignments_are_warnings_with_sources(
+    report: CoverageReport,
+) -> None:
+    contested = {
+        slug(f.function): f.message
+        for f in report.of("Warning", model("care-review-2022"))
+        if f.shape == "EveryHolderContested"
+    }
     # the reference: Nagalro and Article 39 dispute moving oversight away from the IRO (SEED1);
     # NYAS disputes replacing Regulation 44 visits by advocates
-    assert {"monitor-la-performance", "escalate-and-resolve-disputes", "prevent-drift",
-            "quality-assure-care-planning", "visit-childrens-home-monthly-and-report"} <= set(contested)
+    assert {
+        "monitor-la-performance",
+        "escalate-and-resolve-disputes",
+        "prevent-drift",
+        "quality-assure-care-planning",
+        "visit-childrens-home-monthly-and-report",
+    } <= set(contested)
     assert "Nagalro" in contested["prevent-drift"] and "sources:" in contested["prevent-drift"]
     assert "NYAS" in contested["visit-childrens-home-monthly-and-report"]
 
 
-@pytest.mark.parametrize(("m", "f", "expected"), [
-    ("current", "refer-to-cafcass", {"iro"}),
-    ("current", "visit-childrens-home-monthly-and-report", {"reg44-visitor"}),
-    ("current", "represent-child-in-care-proceedings", {"cafcass-guardian"}),
-    ("current", "statutory-visits-to-child", {"social-worker"}),
-    ("csw-bill-2016", "chair-review-meeting", {"team-manager"}),
-    ("fostering-stocktake-2018", "ensure-wishes-feelings-considered", {"social-worker"}),
-    ("adcs-2018", "speak-to-child-before-review", {"social-worker"}),
-    ("government-response-2018", "monitor-la-performance", {"iro"}),
-    ("care-review-2022", "escalate-and-resolve-disputes", {"advocate", "team-manager"}),
-    ("care-review-2022", "chair-review-meeting", {"team-manager"}),
-    ("care-review-2022", "arrange-advocacy-services", {"childrens-commissioner"}),
-    ("care-review-2022", "visit-childrens-home-monthly-and-report", {"advocate"}),
-    ("nagalro-2022", "prevent-drift", {"iro"}),
-    ("government-response-2023", "visit-childrens-home-monthly-and-report", {"reg44-visitor"}),
-])
-def test_holders_agree_with_the_reference_matrix(report: CoverageReport, m: str, f: str,
-                                                 expected: set[str]) -> None:
+@pytest.mark.parametrize(
+    ("m", "f", "expected"),
+    [
+        ("current", "refer-to-cafcass", {"iro"}),
+        ("current", "visit-childrens-home-monthly-and-report", {"reg44-visitor"}),
+        ("current", "represent-child-in-care-proceedings", {"cafcass-guardian"}),
+        ("current", "statutory-visits-to-child", {"social-worker"}),
+        ("csw-bill-2016", "chair-review-meeting", {"team-manager"}),
+        ("fostering-stocktake-2018", "ensure-wishes-feelings-considered", {"social-worker"}),
+        ("adcs-2018", "speak-to-child-before-review", {"social-worker"}),
+        ("government-response-2018", "monitor-la-performance", {"iro"}),
+        ("care-review-2022", "escalate-and-resolve-disputes", {"advocate", "team-manager"}),
+        ("care-review-2022", "chair-review-meeting", {"team-manager"}),
+        ("care-review-2022", "arrange-advocacy-services", {"childrens-commissioner"}),
+        ("care-review-2022", "visit-childrens-home-monthly-and-report", {"advocate"}),
+        ("nagalro-2022", "prevent-drift", {"iro"}),
+        ("government-response-2023", "visit-childrens-home-monthly-and-report", {"reg44-visitor"}),
+    ],
+)
+def test_holders_agree_with_the_reference_matrix(
+    report: CoverageReport, m: str, f: str, expected: set[str]
+) -> None:
     assert holders(report, m, f) == expected
 
 
@@ -97,6 +117,7 @@ def test_retired_functions_are_not_gaps(report: CoverageReport) -> None:
 
 
 # --- one fixture per severity --------------------------------------------------------------
+
 
 def fixture_report(*extra: str) -> CoverageReport:
     graph = Graph().parse(FIXTURES / "coverage-base.ttl")
@@ -109,14 +130,19 @@ def test_base_fixture_is_clean() -> None:
     assert fixture_report().findings == []
 
 
-@pytest.mark.parametrize(("fixture", "severity", "check"), [
-    ("severity-violation.ttl", "Violation", "FunctionWithoutHolder"),
-    ("severity-outside.ttl", "Violation", "HolderOutsideModel"),
-    ("severity-warning.ttl", "Warning", "EveryHolderContested"),
-    ("severity-independence.ttl", "Warning", "IndependenceLost"),
-    ("severity-info.ttl", "Info", "Overlap"),
-])
-def test_each_fixture_triggers_exactly_its_severity(fixture: str, severity: str, check: str) -> None:
+@pytest.mark.parametrize(
+    ("fixture", "severity", "check"),
+    [
+        ("severity-violation.ttl", "Violation", "FunctionWithoutHolder"),
+        ("severity-outside.ttl", "Violation", "HolderOutsideModel"),
+        ("severity-warning.ttl", "Warning", "EveryHolderContested"),
+        ("severity-independence.ttl", "Warning", "IndependenceLost"),
+        ("severity-info.ttl", "Info", "Overlap"),
+    ],
+)
+def test_each_fixture_triggers_exactly_its_severity(
+    fixture: str, severity: str, check: str
+) -> None:
     findings = fixture_report(fixture).findings
     assert [(f.severity, f.shape) for f in findings] == [(severity, check)]
 
@@ -129,21 +155,30 @@ def test_outside_holder_names_the_role() -> None:
 def test_removing_one_assignment_gives_exactly_one_violation(analysis: Analysis) -> None:
     graph = Graph()
     graph += analysis.graph
-    graph.remove((URIRef(f"{ID}assignment/current--social-worker--statutory-visits-to-child"), None, None))
+    graph.remove(
+        (URIRef(f"{ID}assignment/current--social-worker--statutory-visits-to-child"), None, None)
+    )
     report = coverage_report(graph, analysis.shapes)
     [violation] = report.of("Violation", model("current"))
     assert violation.function == function("statutory-visits-to-child")
-    assert "nobody holds 'visit the child at set intervals" in violation.message or \
-        report.functions[function("statutory-visits-to-child")] in violation.message
+    assert (
+        "nobody holds 'visit the child at set intervals" in violation.message
+        or report.functions[function("statutory-visits-to-child")] in violation.message
+    )
 
 
 # --- diff ----------------------------------------------------------------------------------
 
+
 def test_diff_current_to_care_review(analysis: Analysis, report: CoverageReport) -> None:
     diff = analysis.diff("current", "care-review-2022")
     moved = {slug(c.function): c for c in diff.changes}
-    away = {f for m in ("current",) for f in report.functions
-            if holders(report, m, slug(f)) & {"iro", "reg44-visitor"}}
+    away = {
+        f
+        for m in ("current",)
+        for f in report.functions
+        if holders(report, m, slug(f)) & {"iro", "reg44-visitor"}
+    }
     assert {slug(f) for f in away} <= set(moved)
     for name in (slug(f) for f in away):
         change = moved[name]

@@ -16,10 +16,26 @@ from rolegraph.vocab import ONTOLOGY, RG
 REPO = Path(__file__).resolve().parents[1]
 ID = "https://w3id.org/rolegraph/id/"
 CA1989 = "http://www.legislation.gov.uk/id/ukpga/1989/41"
-MODELS = ["current", "csw-bill-2016", "fostering-stocktake-2018", "adcs-2018",
-          "government-response-2018", "care-review-2022", "nagalro-2022", "government-response-2023"]
-ROLES = ["iro", "advocate", "reg44-visitor", "cafcass-guardian", "social-worker", "team-manager",
-         "independent-visitor"]
+REG44 = "http://www.legislation.gov.uk/id/uksi/2015/541/regulation/44"
+MODELS = [
+    "current",
+    "csw-bill-2016",
+    "fostering-stocktake-2018",
+    "adcs-2018",
+    "government-response-2018",
+    "care-review-2022",
+    "nagalro-2022",
+    "government-response-2023",
+]
+ROLES = [
+    "iro",
+    "advocate",
+    "reg44-visitor",
+    "cafcass-guardian",
+    "social-worker",
+    "team-manager",
+    "independent-visitor",
+]
 
 HOLDERS = """
 SELECT ?model ?function ?role ?basis ?source WHERE {
@@ -49,7 +65,7 @@ def test_vocab_module_mirrors_the_ontology() -> None:
     graph = Graph()
     for path in (REPO / "ontology").glob("*.ttl"):
         graph.parse(path)
-    defined = {str(s)[len(str(RG._NS)):] for s in graph.subjects(RDFS.isDefinedBy, ONTOLOGY)}
+    defined = {str(s)[len(str(RG._NS)) :] for s in graph.subjects(RDFS.isDefinedBy, ONTOLOGY)}
     assert defined == set(RG.__annotations__)
     for name in defined:  # every term labelled and defined
         term = RG[name]
@@ -68,7 +84,9 @@ def test_every_model_has_date_status_and_proposer(engine: Engine) -> None:
         ?m a rg:ReformModel ; rg:status ?status ; rg:proposedBy ?proposer }""")
     described = {r["m"] for r in rows}
     assert {f"{ID}model/{m}" for m in MODELS} <= described
-    dated = {r["m"] for r in engine.select("SELECT ?m WHERE { ?m a rg:ReformModel ; dcterms:date ?d }")}
+    dated = {
+        r["m"] for r in engine.select("SELECT ?m WHERE { ?m a rg:ReformModel ; dcterms:date ?d }")
+    }
     assert {f"{ID}model/{m}" for m in MODELS if m != "current"} <= dated
 
 
@@ -76,33 +94,55 @@ def test_refer_to_cafcass_is_the_iros_under_current_by_section_25b(engine: Engin
     rows = holders(engine, "current", "refer-to-cafcass")
     assert {r["role"] for r in rows} == {f"{ID}role/iro"}
     bases = {r["basis"] for r in rows if "basis" in r}
-    assert any(b == f"{CA1989}/section/25B" or b.startswith(f"{CA1989}/section/25B/") for b in bases)
-    labels = engine.select("SELECT ?b ?label WHERE { ?b rdfs:label ?label }",
-                           b=sorted(b for b in bases if "25B" in b)[0])
+    assert any(
+        b == f"{CA1989}/section/25B" or b.startswith(f"{CA1989}/section/25B/") for b in bases
+    )
+    labels = engine.select(
+        "SELECT ?b ?label WHERE { ?b rdfs:label ?label }",
+        b=sorted(b for b in bases if "25B" in b)[0],
+    )
     assert labels and labels[0]["label"].startswith("CA 1989 s.25B")
 
 
 def test_reg44_visits_are_the_reg44_visitors_under_regulation_44(engine: Engine) -> None:
     rows = holders(engine, "current", "visit-childrens-home-monthly-and-report")
     assert {r["role"] for r in rows} == {f"{ID}role/reg44-visitor"}
-    assert any(r.get("basis", "").startswith("http://www.legislation.gov.uk/id/uksi/2015/541/regulation/44")
-               for r in rows)
+    assert any(
+        r.get("basis", "").startswith(
+            "http://www.legislation.gov.uk/id/uksi/2015/541/regulation/44"
+        )
+        for r in rows
+    )
 
 
 def test_care_review_removes_the_iro_and_the_reg44_visitor(engine: Engine) -> None:
-    included = {r["r"] for r in engine.select(
-        "SELECT ?m ?r WHERE { ?m rg:includesRole ?r }", m=f"{ID}model/care-review-2022")}
+    included = {
+        r["r"]
+        for r in engine.select(
+            "SELECT ?m ?r WHERE { ?m rg:includesRole ?r }", m=f"{ID}model/care-review-2022"
+        )
+    }
     assert f"{ID}role/iro" not in included and f"{ID}role/reg44-visitor" not in included
     assert f"{ID}role/advocate" in included and f"{ID}role/cafcass-guardian" in included
-    retired = {r["f"] for r in engine.select(
-        "SELECT ?m ?f WHERE { ?m rg:retires ?f }", m=f"{ID}model/care-review-2022")}
+    retired = {
+        r["f"]
+        for r in engine.select(
+            "SELECT ?m ?f WHERE { ?m rg:retires ?f }", m=f"{ID}model/care-review-2022"
+        )
+    }
     assert retired == {f"{ID}function/appoint-iro", f"{ID}function/appoint-reg44-visitor"}
 
 
 @pytest.mark.parametrize("model", ["csw-bill-2016", "fostering-stocktake-2018", "adcs-2018"])
-def test_iro_optional_proposals_are_modelled_as_an_exempting_council(engine: Engine, model: str) -> None:
-    included = {r["r"] for r in engine.select("SELECT ?m ?r WHERE { ?m rg:includesRole ?r }",
-                                              m=f"{ID}model/{model}")}
+def test_iro_optional_proposals_are_modelled_as_an_exempting_council(
+    engine: Engine, model: str
+) -> None:
+    included = {
+        r["r"]
+        for r in engine.select(
+            "SELECT ?m ?r WHERE { ?m rg:includesRole ?r }", m=f"{ID}model/{model}"
+        )
+    }
     assert f"{ID}role/iro" not in included
     # the reference names no new holder for the IRO-only referral power: it is left a gap
     assert holders(engine, model, "refer-to-cafcass") == []
@@ -119,9 +159,15 @@ def test_every_answer_cites_a_basis_or_source(engine: Engine) -> None:
 
 def test_every_function_is_answered_under_every_model(engine: Engine) -> None:
     """Each (model, function) has a holder, is retired, or is one of the reference's gaps."""
-    gaps = {(m, f) for m in ("csw-bill-2016", "fostering-stocktake-2018", "adcs-2018")
-            for f in ("escalate-and-resolve-disputes", "refer-to-cafcass",
-                      "help-child-obtain-legal-advice")}
+    gaps = {
+        (m, f)
+        for m in ("csw-bill-2016", "fostering-stocktake-2018", "adcs-2018")
+        for f in (
+            "escalate-and-resolve-disputes",
+            "refer-to-cafcass",
+            "help-child-obtain-legal-advice",
+        )
+    }
     rows = engine.select("""SELECT ?m ?f WHERE {
         ?m a rg:ReformModel . ?f a rg:Function .
         FILTER NOT EXISTS { ?a rg:model ?m ; rg:function ?f }
@@ -146,14 +192,16 @@ def test_reasoner_classifies_roles_by_employer(snapshot: Snapshot, engine: Engin
 
 def test_reasoner_classifies_provisions_and_contested_assignments(engine: Engine) -> None:
     assert bool(engine.query(f"ASK {{ <{CA1989}/section/25B> a <{RG.ActProvision}> }}"))
-    assert bool(engine.query(
-        f"ASK {{ <http://www.legislation.gov.uk/id/uksi/2015/541/regulation/44> a <{RG.SecondaryProvision}> }}"))
+    assert bool(engine.query(f"ASK {{ <{REG44}> a <{RG.SecondaryProvision}> }}"))
     contested = engine.select("SELECT ?a WHERE { ?a a rg:ContestedAssignment }")
     marked = engine.select('SELECT ?a WHERE { ?a rg:confidence "contested" }')
     assert contested and {r["a"] for r in marked} <= {r["a"] for r in contested}
 
 
 def test_holds_is_derived_for_the_current_system(engine: Engine) -> None:
-    assert bool(engine.query(
-        f"ASK {{ <{ID}role/iro> <{RG.holds}> <{ID}function/refer-to-cafcass> . "
-        f"<{ID}function/refer-to-cafcass> <{RG.heldBy}> <{ID}role/iro> }}"))
+    assert bool(
+        engine.query(
+            f"ASK {{ <{ID}role/iro> <{RG.holds}> <{ID}function/refer-to-cafcass> . "
+            f"<{ID}function/refer-to-cafcass> <{RG.heldBy}> <{ID}role/iro> }}"
+        )
+    )

@@ -1,4 +1,4 @@
-"""`rolegraph check`: a user's proposed model, checked like the shipped ones, never changing them."""
+"""`rolegraph check`: a user's proposed model, checked like the shipped ones, changing nothing."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def state(snapshot: Snapshot, state_dir: Path) -> Path:
 def test_example_proposal_is_checked_like_a_shipped_model(state: Path) -> None:
     code, output = check(state, REPO / "examples" / "proposal.yaml", "--format", "json")
     assert code == 0, output
-    report = json.loads(output[output.index("{"):])
+    report = json.loads(output[output.index("{") :])
     assert [m["slug"] for m in report["models"]] == ["council-advocate-pilot"]
     cells = {c["function"]: c for c in report["cells"]}
     assert [h["role"] for h in cells["refer-to-cafcass"]["holders"]] == ["advocate"]
@@ -51,7 +51,9 @@ def test_typo_in_a_role_slug_names_it_and_the_closest(state: Path, tmp_path: Pat
     text = (REPO / "examples" / "proposal.yaml").read_text()
     proposal = tmp_path / "typo.yaml"
     proposal.write_text(text.replace("refer-to-cafcass: advocate", "refer-to-cafcass: advocat"))
-    line = next(i for i, row in enumerate(proposal.read_text().splitlines(), 1) if "advocat\n" in row + "\n")
+    line = next(
+        i for i, row in enumerate(proposal.read_text().splitlines(), 1) if "advocat\n" in row + "\n"
+    )
     code, output = check(state, proposal)
     assert code != 0
     assert f"{proposal}:{line}: unknown role slug 'advocat'" in output
@@ -61,8 +63,16 @@ def test_typo_in_a_role_slug_names_it_and_the_closest(state: Path, tmp_path: Pat
 
 def test_missing_function_without_base_is_refused(state: Path, tmp_path: Path) -> None:
     proposal = tmp_path / "short.json"
-    proposal.write_text(json.dumps({"slug": "short", "label": "Short", "roles": ["social-worker"],
-                                    "assignments": {"statutory-visits-to-child": "social-worker"}}))
+    proposal.write_text(
+        json.dumps(
+            {
+                "slug": "short",
+                "label": "Short",
+                "roles": ["social-worker"],
+                "assignments": {"statutory-visits-to-child": "social-worker"},
+            }
+        )
+    )
     code, output = check(state, proposal)
     assert code != 0 and "functions not assigned" in output and "refer-to-cafcass" in output
 
@@ -76,7 +86,9 @@ def test_malformed_yaml_gives_the_line(state: Path, tmp_path: Path) -> None:
 
 def test_unknown_key_and_shipped_slug_are_refused(state: Path, tmp_path: Path) -> None:
     proposal = tmp_path / "keys.yaml"
-    proposal.write_text("slug: current\nlabel: X\nbased_on: current\nrole: [iro]\nassignments: {}\n")
+    proposal.write_text(
+        "slug: current\nlabel: X\nbased_on: current\nrole: [iro]\nassignments: {}\n"
+    )
     code, output = check(state, proposal)
     assert code != 0
     assert f"{proposal}:1: slug 'current' is a shipped model" in output
@@ -85,8 +97,10 @@ def test_unknown_key_and_shipped_slug_are_refused(state: Path, tmp_path: Path) -
 
 def test_gap_in_a_proposal_exits_1_with_the_violation(state: Path, tmp_path: Path) -> None:
     proposal = tmp_path / "gap.yaml"
-    proposal.write_text("slug: gap\nlabel: Gap\nbased_on: current\nroles: {remove: [iro]}\n"
-                        "retires: [appoint-iro]\nassignments: {}\n")
+    proposal.write_text(
+        "slug: gap\nlabel: Gap\nbased_on: current\nroles: {remove: [iro]}\n"
+        "retires: [appoint-iro]\nassignments: {}\n"
+    )
     code, output = check(state, proposal)
     assert code == 1
     assert "Under Gap nobody holds 'refer the case to Cafcass'" in output

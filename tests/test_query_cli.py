@@ -8,15 +8,17 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
-import pyoxigraph as ox
 
 from rolegraph.cli import main
 from rolegraph.snapshot import Snapshot
 
-WHO = ("SELECT ?role ?basis WHERE { ?a rg:model model:current ; "
-       "rg:function function:refer-to-cafcass ; rg:role ?role ; rg:basis ?basis } ORDER BY ?basis")
+WHO = (
+    "SELECT ?role ?basis WHERE { ?a rg:model model:current ; "
+    "rg:function function:refer-to-cafcass ; rg:role ?role ; rg:basis ?basis } ORDER BY ?basis"
+)
 
 
 def run(state: Path, *args: str) -> str:
@@ -57,9 +59,15 @@ def test_ask_prints_a_boolean(state: Path) -> None:
     assert run(state, "ASK { role:iro rg:holds function:refer-to-cafcass }").strip() == "true"
 
 
-@pytest.mark.parametrize(("fmt", "parser_format"), [
-    ("turtle", ox.RdfFormat.TURTLE), ("nt", ox.RdfFormat.N_TRIPLES),
-    ("jsonld", ox.RdfFormat.JSON_LD), ("rdfxml", ox.RdfFormat.RDF_XML)])
+@pytest.mark.parametrize(
+    ("fmt", "parser_format"),
+    [
+        ("turtle", ox.RdfFormat.TURTLE),
+        ("nt", ox.RdfFormat.N_TRIPLES),
+        ("jsonld", ox.RdfFormat.JSON_LD),
+        ("rdfxml", ox.RdfFormat.RDF_XML),
+    ],
+)
 def test_describe_formats_parse_back(state: Path, fmt: str, parser_format: ox.RdfFormat) -> None:
     out = run(state, "DESCRIBE role:iro", "--format", fmt)
     triples = list(ox.parse(out.encode(), format=parser_format))
@@ -79,5 +87,7 @@ def test_bad_query_is_a_clear_error(state: Path) -> None:
 
 
 def test_wrong_format_for_kind_is_a_clear_error(state: Path) -> None:
-    result = CliRunner().invoke(main, ["query", "--state-dir", str(state), WHO, "--format", "turtle"])
+    result = CliRunner().invoke(
+        main, ["query", "--state-dir", str(state), WHO, "--format", "turtle"]
+    )
     assert result.exit_code != 0 and "does not fit a SELECT/ASK result" in result.output

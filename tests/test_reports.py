@@ -42,7 +42,9 @@ def test_model_filter_and_unknown_model(state: Path) -> None:
 def test_csv_has_a_row_per_cell(state: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(run(state, "coverage", "--format", "csv"))))
     assert len(rows) == 8 * 33
-    cell = next(r for r in rows if r["model"] == "adcs-2018" and r["function"] == "refer-to-cafcass")
+    cell = next(
+        r for r in rows if r["model"] == "adcs-2018" and r["function"] == "refer-to-cafcass"
+    )
     assert cell["holders"] == "" and cell["severity"] == "Violation"
 
 
@@ -80,6 +82,8 @@ def test_diff_formats(state: Path, fmt: str) -> None:
         assert any(p["label"] == "CA 1989 s.25B" for p in doc["provisions_to_amend"])
     elif fmt == "csv":
         rows = list(csv.DictReader(io.StringIO(out)))
-        assert {"function", "role", "legal-basis-lost", "provision-to-amend"} <= {r["section"] for r in rows}
+        assert {"function", "role", "legal-basis-lost", "provision-to-amend"} <= {
+            r["section"] for r in rows
+        }
     else:
         assert "CA 1989 s.25C" in out and "SI 2015/541 reg 44" in out

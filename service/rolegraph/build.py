@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rdflib import Graph
+from rdflib import Graph, URIRef
 
 from rolegraph import __version__
 from rolegraph.reasoning import InconsistencyError, reason
@@ -25,7 +25,8 @@ CONSTRUCT {
     ?role rg:holds ?function . ?function rg:heldBy ?role .
     ?provision rg:creates ?f2 . ?law rg:establishes ?r2 . ?subject rg:subjectOf ?position .
 } WHERE {
-    { ?a rg:model <https://w3id.org/rolegraph/id/model/current> ; rg:role ?role ; rg:function ?function }
+    { ?a rg:model <https://w3id.org/rolegraph/id/model/current> ;
+         rg:role ?role ; rg:function ?function }
     UNION { ?f2 rg:createdBy ?provision }
     UNION { ?r2 rg:establishedBy ?law }
     UNION { ?position rg:about ?subject }
@@ -42,8 +43,12 @@ class BuildResult:
     reused: bool
 
 
-def build(source: Path | None = None, state_dir: Path | None = None,
-          progress: Progress = lambda _: None, force: bool = False) -> BuildResult:
+def build(
+    source: Path | None = None,
+    state_dir: Path | None = None,
+    progress: Progress = lambda _: None,
+    force: bool = False,
+) -> BuildResult:
     """Build the tree at `source` (the shipped tree by default) into a snapshot."""
     try:
         tree = open_tree(source)
@@ -84,7 +89,8 @@ def compile_tree(tree: SourceTree, progress: Progress) -> tuple[Graph, Graph, di
         inferred = reason(asserted)
     except InconsistencyError as error:
         raise BuildError(str(error)) from error
-    inferred += (asserted + inferred).query(DERIVATIONS, initNs={"rg": RG._NS}).graph
+    derived = (asserted + inferred).query(DERIVATIONS, initNs={"rg": RG._NS}).graph
+    inferred += derived if derived is not None else Graph()
     inferred -= asserted
     done()
 
@@ -108,23 +114,25 @@ def compile_tree(tree: SourceTree, progress: Progress) -> tuple[Graph, Graph, di
     return asserted, inferred, manifest
 
 
-def integrity_message(outcome: ValidationOutcome, origin: dict[object, str]) -> str:
-    from rdflib import URIRef
-
+def integrity_message(outcome: ValidationOutcome, origin: dict[URIRef, str]) -> str:
     violations = outcome.of("Violation")
     lines = [f"integrity check failed: {len(violations)} violation(s)"]
     for result in violations[:50]:
         where = origin.get(URIRef(result.focus), "?")
-        detail = f" [{result.path}: {result.value}]" if result.value else (
-            f" [{result.path}]" if result.path else "")
+        detail = (
+            f" [{result.path}: {result.value}]"
+            if result.value
+            else (f" [{result.path}]" if result.path else "")
+        )
         lines.append(f"  - {where}: <{result.focus}> {result.message}{detail}")
     if len(violations) > 50:
         lines.append(f"  ... and {len(violations) - 50} more")
     return "\n".join(lines)
 
 
-def current_snapshot(source: Path | None = None, state_dir: Path | None = None,
-                     progress: Progress = lambda _: None) -> Snapshot:
+def current_snapshot(
+    source: Path | None = None, state_dir: Path | None = None, progress: Progress = lambda _: None
+) -> Snapshot:
     """The snapshot to answer from: the current one for the tree, built if there is none or
     if the inputs changed since (a failed rebuild keeps the last good one and says so)."""
     try:

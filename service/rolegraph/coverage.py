@@ -8,17 +8,20 @@ from functools import cached_property
 
 from rdflib import Graph, URIRef
 
+from rolegraph.graphs import select
 from rolegraph.sources import SourceTree
 from rolegraph.validation import ShaclResult, load_shapes, run_shapes
 from rolegraph.vocab import RG
 
 SEVERITIES = ("Violation", "Warning", "Info")
 MARKS = {"Violation": "!", "Warning": "?", "Info": "+"}
-LEGEND = ("! violation: nobody the model includes holds the function (or a holder does not exist)",
-          "? warning: every holder is contested, or an independent function is held only by "
-          "local-authority employees",
-          "+ info: more than one holder (overlap)",
-          "retired: the function only served to appoint a role the model removes")
+LEGEND = (
+    "! violation: nobody the model includes holds the function (or a holder does not exist)",
+    "? warning: every holder is contested, or an independent function is held only by "
+    "local-authority employees",
+    "+ info: more than one holder (overlap)",
+    "retired: the function only served to appoint a role the model removes",
+)
 
 HOLDERS = """
 SELECT ?model ?function ?role ?confidence ?basis ?source WHERE {
@@ -34,9 +37,6 @@ SELECT ?thing ?kind ?label ?order WHERE {
 CITATIONS = "SELECT ?thing ?label WHERE { ?thing rdfs:label ?label }"
 RETIRED = "SELECT ?model ?function WHERE { ?model rg:retires ?function }"
 INCLUDED = "SELECT ?model ?role WHERE { ?model rg:includesRole ?role }"
-NS = {"rg": RG._NS, "rdfs": URIRef("http://www.w3.org/2000/01/rdf-schema#"),
-      "dcterms": URIRef("http://purl.org/dc/terms/"),
-      "skos": URIRef("http://www.w3.org/2004/02/skos/core#")}
 
 
 def slug(iri: str) -> str:
@@ -103,16 +103,24 @@ class CoverageReport:
         return self.cells[(model, function)]
 
     def of(self, severity: str, model: str | None = None) -> list[Finding]:
-        return [f for f in self.findings
-                if f.severity == severity and (model is None or f.model == model)]
+        return [
+            f
+            for f in self.findings
+            if f.severity == severity and (model is None or f.model == model)
+        ]
 
     def label(self, iri: str) -> str:
         return self.labels.get(iri, slug(iri))
 
     def only(self, models: list[str]) -> CoverageReport:
         kept = {m: self.models[m] for m in models}
-        return CoverageReport(kept, self.functions, self.roles,
-                              {k: c for k, c in self.cells.items() if k[0] in kept}, self.labels)
+        return CoverageReport(
+            kept,
+            self.functions,
+            self.roles,
+            {k: c for k, c in self.cells.items() if k[0] in kept},
+            self.labels,
+        )
 
 
 def coverage_shapes(tree: SourceTree) -> Graph:
@@ -123,7 +131,7 @@ def coverage_report(graph: Graph, shapes: Graph) -> CoverageReport:
     """Validate `graph` (ontology, data and inferred types) and lay the results out as cells."""
     outcome = run_shapes(graph, shapes)
     names: dict[str, tuple[str, str, str]] = {}
-    for r in graph.query(NAMES, initNs=NS):
+    for r in select(graph, NAMES):
         names.setdefault(str(r.thing), (str(r.kind), str(r.label), str(r.order or "")))
 
     def of_kind(kind: URIRef) -> dict[str, str]:
@@ -135,19 +143,19 @@ def coverage_report(graph: Graph, shapes: Graph) -> CoverageReport:
     models, functions, roles = of_kind(RG.ReformModel), of_kind(RG.Function), of_kind(RG.Role)
     cells = {(m, f): Cell(m, f) for m in models for f in functions}
     add_holders(graph, cells)
-    for row in graph.query(RETIRED, initNs=NS):
+    for row in select(graph, RETIRED):
         if (key := (str(row.model), str(row.function))) in cells:
             cells[key].retired = True
     for finding in to_findings(outcome.results, graph):
         if (key := (finding.model, finding.function)) in cells:
             cells[key].findings.append(finding)
-    labels = {str(r.thing): str(r.label) for r in graph.query(CITATIONS, initNs=NS)}
+    labels = {str(r.thing): str(r.label) for r in select(graph, CITATIONS)}
     return CoverageReport(models, functions, roles, cells, labels)
 
 
 def add_holders(graph: Graph, cells: dict[tuple[str, str], Cell]) -> None:
     found: dict[tuple[str, str, str], dict[str, set[str]]] = {}
-    for row in graph.query(HOLDERS, initNs=NS):
+    for row in select(graph, HOLDERS):
         key = (str(row.model), str(row.function), str(row.role))
         entry = found.setdefault(key, {"confidence": set(), "bases": set(), "sources": set()})
         entry["confidence"].add(str(row.confidence))
@@ -157,22 +165,35 @@ def add_holders(graph: Graph, cells: dict[tuple[str, str], Cell]) -> None:
             entry["sources"].add(str(row.source))
     for (model, function, role), entry in sorted(found.items()):
         if (model, function) in cells:
-            cells[(model, function)].holders.append(Holder(
-                role, min(entry["confidence"]), tuple(sorted(entry["bases"])),
-                tuple(sorted(entry["sources"]))))
+            cells[(model, function)].holders.append(
+                Holder(
+                    role,
+                    min(entry["confidence"]),
+                    tuple(sorted(entry["bases"])),
+                    tuple(sorted(entry["sources"])),
+                )
+            )
 
 
 def to_findings(results: list[ShaclResult], graph: Graph) -> list[Finding]:
-    included = {(str(r.model), str(r.role)) for r in graph.query(INCLUDED, initNs=NS)}
+    included = {(str(r.model), str(r.role)) for r in select(graph, INCLUDED)}
     findings = []
     for result in results:
         if result.value is None:
             continue
         role = None
         if result.shape and result.shape.endswith("#HolderOutsideModel"):
-            role = next((str(r.role) for r in graph.query(HOLDERS, initNs=NS, initBindings={
-                "model": URIRef(result.value), "function": URIRef(result.focus)})
-                if (result.value, str(r.role)) not in included), None)
-        findings.append(Finding(result.severity, result.value, result.focus, result.message,
-                                (result.shape or "").rsplit("#", 1)[-1], role))
+            rows = select(graph, HOLDERS, model=URIRef(result.value), function=URIRef(result.focus))
+            outside = [str(r.role) for r in rows if (result.value, str(r.role)) not in included]
+            role = outside[0] if outside else None
+        findings.append(
+            Finding(
+                result.severity,
+                result.value,
+                result.focus,
+                result.message,
+                (result.shape or "").rsplit("#", 1)[-1],
+                role,
+            )
+        )
     return findings

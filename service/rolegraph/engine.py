@@ -66,9 +66,15 @@ GRAPH_FORMATS = [
 FORMATS = {f.name: f for f in SOLUTION_FORMATS + GRAPH_FORMATS}
 
 INPUT_FORMATS = {
-    ".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".nq": ox.RdfFormat.N_QUADS,
-    ".trig": ox.RdfFormat.TRIG, ".rdf": ox.RdfFormat.RDF_XML, ".owl": ox.RdfFormat.RDF_XML,
-    ".xml": ox.RdfFormat.RDF_XML, ".jsonld": ox.RdfFormat.JSON_LD, ".json": ox.RdfFormat.JSON_LD,
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".trig": ox.RdfFormat.TRIG,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+    ".xml": ox.RdfFormat.RDF_XML,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+    ".json": ox.RdfFormat.JSON_LD,
 }
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
@@ -95,21 +101,30 @@ class Engine:
         for path in paths:
             fmt = INPUT_FORMATS.get(Path(path).suffix.lower())
             if fmt is None:
-                raise EngineError(f"{path}: unknown RDF file type (use one of "
-                                  f"{', '.join(sorted(INPUT_FORMATS))})")
+                raise EngineError(
+                    f"{path}: unknown RDF file type (use one of {', '.join(sorted(INPUT_FORMATS))})"
+                )
             try:
                 store.load(path=str(path), format=fmt)
             except (SyntaxError, ValueError, OSError) as error:
                 raise EngineError(f"{path}: {error}") from error
         return cls(store, version)
 
-    def query(self, text: str, *, prefixes: Mapping[str, str] | None = None,
-              bindings: Mapping[str, str] | None = None) -> QueryResult:
+    def query(
+        self,
+        text: str,
+        *,
+        prefixes: Mapping[str, str] | None = None,
+        bindings: Mapping[str, str] | None = None,
+    ) -> QueryResult:
         """Run a query; `bindings` substitutes IRIs for variables (never pasted into text)."""
-        substitutions = {ox.Variable(k): ox.NamedNode(v) for k, v in (bindings or {}).items()}
+        substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+            ox.Variable(k): ox.NamedNode(v) for k, v in (bindings or {}).items()
+        }
         try:
-            return self.store.query(text, prefixes=dict(prefixes or {}),
-                                    substitutions=substitutions or None)
+            return self.store.query(
+                text, prefixes=dict(prefixes or {}), substitutions=substitutions or None
+            )
         except SyntaxError as error:
             raise EngineError(str(error)) from error
 
@@ -119,8 +134,10 @@ class Engine:
         if not isinstance(result, ox.QuerySolutions):
             raise EngineError("select() needs a SELECT query")
         names = [v.value for v in result.variables]
-        return [{name: term.value for name, term in zip(names, row, strict=True)
-                 if term is not None} for row in result]
+        return [
+            {name: term.value for name, term in zip(names, row, strict=True) if term is not None}
+            for row in result
+        ]
 
 
 def serialize(result: QueryResult, fmt: ResultFormat) -> bytes:

@@ -14,13 +14,24 @@ import yaml
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
+from rolegraph.graphs import select
 from rolegraph.sources import SourceError, parse_turtle
 from rolegraph.vocab import RG, entity
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 STATUSES = ("in force", "proposed", "rejected", "withdrawn")
-KEYS = {"slug", "label", "definition", "based_on", "status", "proposed_by", "roles", "retires",
-        "assignments", "sources"}
+KEYS = {
+    "slug",
+    "label",
+    "definition",
+    "based_on",
+    "status",
+    "proposed_by",
+    "roles",
+    "retires",
+    "assignments",
+    "sources",
+}
 
 
 @dataclass
@@ -31,8 +42,9 @@ class ProposalError(Exception):
     problems: list[tuple[int | None, str]] = field(default_factory=list)
 
     def __str__(self) -> str:
-        return "\n".join(f"{self.path}{f':{line}' if line else ''}: {message}"
-                         for line, message in self.problems)
+        return "\n".join(
+            f"{self.path}{f':{line}' if line else ''}: {message}" for line, message in self.problems
+        )
 
 
 @dataclass
@@ -61,17 +73,23 @@ def turtle_proposal(path: Path) -> Proposal:
 
 # YAML and JSON (JSON is YAML): keep the line of every key so errors can point at it.
 
+
 def compose(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     try:
         node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise ProposalError(str(path), [(line, f"not valid YAML/JSON: {getattr(error, 'problem', error)}")]) from error
+        raise ProposalError(
+            str(path), [(line, f"not valid YAML/JSON: {getattr(error, 'problem', error)}")]
+        ) from error
     except OSError as error:
         raise ProposalError(str(path), [(None, f"cannot read: {error.strerror}")]) from error
     if not isinstance(node, yaml.MappingNode):
-        raise ProposalError(str(path), [(1, "a proposal is a mapping of keys (slug, label, roles, assignments, ...)")])
+        raise ProposalError(
+            str(path),
+            [(1, "a proposal is a mapping of keys (slug, label, roles, assignments, ...)")],
+        )
     lines: dict[str, int] = {}
     return to_python(node, "", lines), lines
 
@@ -101,8 +119,11 @@ class Known:
     @classmethod
     def of(cls, graph: Graph) -> Known:
         def slugs(kind: URIRef) -> set[str]:
-            return {str(s).rsplit("/", 1)[1] for s in graph.subjects(RDF.type, kind)
-                    if isinstance(s, URIRef)}
+            return {
+                str(s).rsplit("/", 1)[1]
+                for s in graph.subjects(RDF.type, kind)
+                if isinstance(s, URIRef)
+            }
 
         return cls(slugs(RG.Role), slugs(RG.Function), slugs(RG.ReformModel))
 
@@ -113,7 +134,9 @@ def yaml_proposal(path: Path, graph: Graph) -> Proposal:
     slug = checker.check_header(data)
     base = data.get("based_on")
     roles = checker.roles(data.get("roles"), graph, base)
-    retires = set(checker.slug_list(data.get("retires", []), "retires", checker.known.functions, "function"))
+    retires = set(
+        checker.slug_list(data.get("retires", []), "retires", checker.known.functions, "function")
+    )
     assignments = checker.assignments(data.get("assignments"), retires, base is not None)
     if checker.problems:
         raise ProposalError(str(path), checker.problems)
@@ -132,7 +155,9 @@ def model_triples(model: URIRef, data: dict[str, Any], roles: set[str], retires:
     triples = Graph()
     triples.add((model, RDF.type, RG.ReformModel))
     triples.add((model, RDFS.label, Literal(str(data["label"]), lang="en")))
-    triples.add((model, SKOS.definition, Literal(str(data.get("definition", data["label"])), lang="en")))
+    triples.add(
+        (model, SKOS.definition, Literal(str(data.get("definition", data["label"])), lang="en"))
+    )
     triples.add((model, RG.status, Literal(data.get("status", "proposed"))))
     if data.get("based_on"):
         triples.add((model, RG.basedOn, entity("model", str(data["based_on"]))))
@@ -145,8 +170,9 @@ def model_triples(model: URIRef, data: dict[str, Any], roles: set[str], retires:
     return triples
 
 
-def add_assignment(triples: Graph, model: URIRef, slug: str, role: str, function: str,
-                   path: Path) -> None:
+def add_assignment(
+    triples: Graph, model: URIRef, slug: str, role: str, function: str, path: Path
+) -> None:
     node = entity("assignment", f"{slug}--{role}--{function}")
     triples.add((node, RDF.type, RG.Assignment))
     triples.add((node, RDFS.label, Literal(f"{role}: {function} ({slug})", lang="en")))
@@ -161,11 +187,18 @@ INHERITED = """
 SELECT ?a ?role ?function WHERE { ?a rg:model ?base ; rg:role ?role ; rg:function ?function }"""
 
 
-def inherit(triples: Graph, graph: Graph, model: URIRef, slug: str, base: URIRef,
-            skip: set[str], roles: set[str]) -> None:
+def inherit(
+    triples: Graph,
+    graph: Graph,
+    model: URIRef,
+    slug: str,
+    base: URIRef,
+    skip: set[str],
+    roles: set[str],
+) -> None:
     """Copy the base model's assignments of every function the proposal does not list,
     keeping their basis, sources and confidence (and so their contested status)."""
-    for row in graph.query(INHERITED, initNs={"rg": RG._NS}, initBindings={"base": base}):
+    for row in select(graph, INHERITED, base=base):
         function, role = str(row.function).rsplit("/", 1)[1], str(row.role).rsplit("/", 1)[1]
         if function in skip:
             continue
@@ -233,7 +266,10 @@ class Checker:
             if base is None:
                 self.fail("roles", "'roles' with add/remove needs 'based_on'")
                 return set()
-            start = {str(r).rsplit("/", 1)[1] for r in graph.objects(entity("model", base), RG.includesRole)}
+            start = {
+                str(r).rsplit("/", 1)[1]
+                for r in graph.objects(entity("model", base), RG.includesRole)
+            }
             added = self.slug_list(value.get("add", []), "roles.add", roles, "role")
             removed = self.slug_list(value.get("remove", []), "roles.remove", roles, "role")
             return (start | set(added)) - set(removed)
@@ -241,7 +277,10 @@ class Checker:
             if base is None:
                 self.fail("roles", "'roles' (the roles that exist under the model) is required")
                 return set()
-            return {str(r).rsplit("/", 1)[1] for r in graph.objects(entity("model", base), RG.includesRole)}
+            return {
+                str(r).rsplit("/", 1)[1]
+                for r in graph.objects(entity("model", base), RG.includesRole)
+            }
         return set(self.slug_list(value, "roles", roles, "role"))
 
     def assignments(self, value: Any, retires: set[str], inherits: bool) -> dict[str, list[str]]:
@@ -253,10 +292,14 @@ class Checker:
             if function not in self.known.functions:
                 self.unknown(f"assignments.{function}", function, "function", self.known.functions)
                 continue
-            result[function] = self.slug_list(holders, f"assignments.{function}",
-                                              self.known.roles, "role")
+            result[function] = self.slug_list(
+                holders, f"assignments.{function}", self.known.roles, "role"
+            )
         missing = self.known.functions - set(value) - retires
         if missing and not inherits:
-            self.fail("assignments", "functions not assigned (list each, retire it, or set "
-                      f"'based_on' to inherit): {', '.join(sorted(missing))}")
+            self.fail(
+                "assignments",
+                "functions not assigned (list each, retire it, or set "
+                f"'based_on' to inherit): {', '.join(sorted(missing))}",
+            )
         return result

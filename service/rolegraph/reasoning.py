@@ -10,8 +10,10 @@ from typing import Any
 
 from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
+from rdflib.term import Node
 
-from rolegraph.vocab import BASE, RG
+from rolegraph.graphs import qname, select
+from rolegraph.vocab import BASE
 
 BUILD_ONTOLOGY = BASE + "build"
 SKIPPED_CLASSES = {OWL.Thing, OWL.NamedIndividual}
@@ -32,8 +34,7 @@ def reason(graph: Graph) -> Graph:
 
     world = owlready2.World()
     text = with_individual_declarations(graph).serialize(format="nt", encoding="utf-8")
-    ontology = world.get_ontology(BUILD_ONTOLOGY).load(
-        fileobj=io.BytesIO(text), format="ntriples")
+    ontology = world.get_ontology(BUILD_ONTOLOGY).load(fileobj=io.BytesIO(text), format="ntriples")
     try:
         with ontology:
             owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
@@ -76,13 +77,16 @@ def memberships(world: Any) -> Iterator[tuple[URIRef, URIRef]]:
 # Diagnosis: HermiT says only "inconsistent"; find the usual culprits so that a data
 # author learns which individual and which statements clash.
 
+
 def diagnose(graph: Graph) -> list[str]:
     clashes = list(disjoint_type_clashes(graph))
     clashes += list(functional_value_clashes(graph))
     clashes += list(enumeration_clashes(graph))
     clashes += list(employer_clashes(graph))
-    return clashes or ["no simple clash found (disjoint types, repeated or out-of-range values); "
-                       "check the axioms added since the last good build"]
+    return clashes or [
+        "no simple clash found (disjoint types, repeated or out-of-range values); "
+        "check the axioms added since the last good build"
+    ]
 
 
 def superclasses(graph: Graph, cls: URIRef) -> set[URIRef]:
@@ -94,11 +98,21 @@ def superclasses(graph: Graph, cls: URIRef) -> set[URIRef]:
 
 
 def disjoint_pairs(graph: Graph) -> set[frozenset[URIRef]]:
-    pairs = {frozenset((a, b)) for a, b in graph.subject_objects(OWL.disjointWith)}
+    pairs: set[frozenset[Node]] = {
+        frozenset((a, b)) for a, b in graph.subject_objects(OWL.disjointWith)
+    }
     for group in graph.subjects(RDF.type, OWL.AllDisjointClasses):
-        members = list(Collection(graph, graph.value(group, OWL.members)))
+        members = rdf_list(graph, graph.value(group, OWL.members))
         pairs |= {frozenset((a, b)) for a in members for b in members if a != b}
-    return {pair for pair in pairs if all(isinstance(c, URIRef) for c in pair)}
+    return {
+        frozenset(c for c in pair if isinstance(c, URIRef))
+        for pair in pairs
+        if all(isinstance(c, URIRef) for c in pair)
+    }
+
+
+def rdf_list(graph: Graph, head: Node | None) -> list[Node]:
+    return [] if head is None else list(Collection(graph, head))
 
 
 def explained_types(graph: Graph) -> dict[URIRef, dict[URIRef, str]]:
@@ -113,13 +127,13 @@ def explained_types(graph: Graph) -> dict[URIRef, dict[URIRef, str]]:
     declared_classes = set(graph.subjects(RDF.type, OWL.Class))
     for subject, cls in graph.subject_objects(RDF.type):
         if cls in declared_classes:
-            note(subject, cls, f"it is typed {graph.qname(cls)}")
+            note(subject, cls, f"it is typed {qname(graph, cls)}")
     for prop, domain in graph.subject_objects(RDFS.domain):
         for subject in graph.subjects(prop, None):
-            note(subject, domain, f"it is the subject of {graph.qname(prop)}")
+            note(subject, domain, f"it is the subject of {qname(graph, prop)}")
     for prop, rng in graph.subject_objects(RDFS.range):
         for subject, value in graph.subject_objects(prop):
-            note(value, rng, f"it is the value of {graph.qname(prop)} on <{subject}>")
+            note(value, rng, f"it is the value of {qname(graph, prop)} on <{subject}>")
     return types
 
 
@@ -129,26 +143,32 @@ def disjoint_type_clashes(graph: Graph) -> Iterator[str]:
         for pair in pairs:
             first, second = sorted(pair)
             if first in classes and second in classes:
-                yield (f"<{individual}> is both {graph.qname(first)} (because {classes[first]}) "
-                       f"and {graph.qname(second)} (because {classes[second]}), "
-                       "which the ontology declares disjoint")
+                yield (
+                    f"<{individual}> is both {qname(graph, first)} (because {classes[first]}) "
+                    f"and {qname(graph, second)} (because {classes[second]}), "
+                    "which the ontology declares disjoint"
+                )
         yield from union_range_clashes(graph, individual, classes, pairs)
 
 
-def union_range_clashes(graph: Graph, individual: URIRef, classes: dict[URIRef, str],
-                        pairs: set[frozenset[URIRef]]) -> Iterator[str]:
+def union_range_clashes(
+    graph: Graph, individual: URIRef, classes: dict[URIRef, str], pairs: set[frozenset[URIRef]]
+) -> Iterator[str]:
     for prop, rng in graph.subject_objects(RDFS.range):
-        if not isinstance(rng, BNode) or graph.value(rng, OWL.unionOf) is None:
+        if not isinstance(rng, BNode):
             continue
-        options = [o for o in Collection(graph, graph.value(rng, OWL.unionOf))
-                   if isinstance(o, URIRef)]
+        options = [
+            o for o in rdf_list(graph, graph.value(rng, OWL.unionOf)) if isinstance(o, URIRef)
+        ]
         for subject in graph.subjects(prop, individual):
             for cls in classes:
                 if options and all(frozenset((cls, option)) in pairs for option in options):
-                    names = " or ".join(graph.qname(o) for o in options)
-                    yield (f"<{individual}> is the value of {graph.qname(prop)} on <{subject}>, "
-                           f"which must be {names}, but {classes[cls]} "
-                           f"({graph.qname(cls)} is disjoint with each)")
+                    names = " or ".join(qname(graph, o) for o in options)
+                    yield (
+                        f"<{individual}> is the value of {qname(graph, prop)} on <{subject}>, "
+                        f"which must be {names}, but {classes[cls]} "
+                        f"({qname(graph, cls)} is disjoint with each)"
+                    )
 
 
 def functional_value_clashes(graph: Graph) -> Iterator[str]:
@@ -159,7 +179,10 @@ def functional_value_clashes(graph: Graph) -> Iterator[str]:
             values = set(graph.objects(subject, prop))
             if len(values) > 1:
                 shown = ", ".join(sorted(f'"{v}"' for v in values))
-                yield f"<{subject}> has {len(values)} values of {graph.qname(prop)} ({shown}); it allows one"
+                yield (
+                    f"<{subject}> has {len(values)} values of {qname(graph, prop)} "
+                    f"({shown}); it allows one"
+                )
 
 
 def enumeration_clashes(graph: Graph) -> Iterator[str]:
@@ -170,8 +193,10 @@ def enumeration_clashes(graph: Graph) -> Iterator[str]:
         allowed = {str(v) for v in Collection(graph, allowed_list)}
         for subject, value in graph.subject_objects(prop):
             if isinstance(value, Literal) and str(value) not in allowed:
-                yield (f'<{subject}> has {graph.qname(prop)} "{value}"; allowed: '
-                       + ", ".join(f'"{a}"' for a in sorted(allowed)))
+                yield (
+                    f'<{subject}> has {qname(graph, prop)} "{value}"; allowed: '
+                    + ", ".join(f'"{a}"' for a in sorted(allowed))
+                )
 
 
 def employer_clashes(graph: Graph) -> Iterator[str]:
@@ -181,6 +206,8 @@ def employer_clashes(graph: Graph) -> Iterator[str]:
             { ?role rg:independentOf ?la . ?la a/rdfs:subClassOf* rg:LocalAuthority }
             UNION { ?role rg:employedBy ?other . ?other a/rdfs:subClassOf* rg:IndependentBody }
         }"""
-    for row in graph.query(query, initNs={"rg": RG._NS, "rdfs": RDFS}):
-        yield (f"<{row[0]}> is employed by the local authority <{row[1]}> and also independent "
-               "of it (rg:IndependentRole and rg:LocalAuthorityRole are disjoint)")
+    for row in select(graph, query):
+        yield (
+            f"<{row[0]}> is employed by the local authority <{row[1]}> and also independent "
+            "of it (rg:IndependentRole and rg:LocalAuthorityRole are disjoint)"
+        )

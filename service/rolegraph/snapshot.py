@@ -1,4 +1,4 @@
-"""Immutable, content-addressed snapshots of the built graph, and the pointer to the last good one."""
+"""Immutable, content-addressed snapshots of the built graph, and a pointer to the last good one."""
 
 from __future__ import annotations
 
@@ -72,8 +72,9 @@ class SnapshotStore:
             return None
         return self.snapshot(pointer.read_text().strip())
 
-    def write(self, snapshot_id: str, asserted: Graph, inferred: Graph,
-              manifest: dict[str, Any]) -> Snapshot:
+    def write(
+        self, snapshot_id: str, asserted: Graph, inferred: Graph, manifest: dict[str, Any]
+    ) -> Snapshot:
         """Write into a scratch folder, then rename: a half-written snapshot never exists."""
         final = self.root / "snapshots" / snapshot_id
         final.parent.mkdir(parents=True, exist_ok=True)

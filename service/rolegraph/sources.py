@@ -75,8 +75,10 @@ def open_tree(source: Path | None) -> SourceTree:
     tree = shipped_tree() if source is None else SourceTree(Path(source).resolve())
     missing = [part for part in PARTS if not (tree.root / part).is_dir()]
     if missing:
-        raise SourceError(f"{tree.root}: missing folder(s) {', '.join(missing)}/ "
-                          "(a source tree holds ontology/, data/ and shapes/)")
+        raise SourceError(
+            f"{tree.root}: missing folder(s) {', '.join(missing)}/ "
+            "(a source tree holds ontology/, data/ and shapes/)"
+        )
     return tree
 
 

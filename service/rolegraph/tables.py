@@ -14,7 +14,7 @@ def shorten(iri: str, prefixes: Mapping[str, str] = PREFIXES) -> str:
     if best is None:
         return f"<{iri}>"
     name = next(k for k, v in prefixes.items() if v == best)
-    return f"{name}:{iri[len(best):]}"
+    return f"{name}:{iri[len(best) :]}"
 
 
 def term_text(term: object) -> str:

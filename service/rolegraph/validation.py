@@ -56,20 +56,31 @@ class PreparedQueryGraph(Graph):
     cache, parsing was 55% of a coverage run."""
 
     def __init__(self, graph: Graph) -> None:
-        super().__init__(store=graph.store, identifier=graph.identifier,
-                         namespace_manager=graph.namespace_manager)
+        super().__init__(
+            store=graph.store,
+            identifier=graph.identifier,
+            namespace_manager=graph.namespace_manager,
+        )
         self.prepared: dict[tuple[str, tuple[tuple[str, str], ...]], Query] = {}
 
-    def query(self, query_object: Any, processor: Any = "sparql", result: Any = "sparql",
-              initNs: Mapping[str, Any] | None = None, initBindings: Any = None,  # noqa: N803
-              use_store_provided: bool = True, **kwargs: Any) -> Result:
+    def query(
+        self,
+        query_object: Any,
+        processor: Any = "sparql",
+        result: Any = "sparql",
+        initNs: Mapping[str, Any] | None = None,
+        initBindings: Any = None,
+        use_store_provided: bool = True,
+        **kwargs: Any,
+    ) -> Result:
         if isinstance(query_object, str):
             key = (query_object, tuple(sorted((k, str(v)) for k, v in (initNs or {}).items())))
             if key not in self.prepared:
                 self.prepared[key] = prepareQuery(query_object, initNs=dict(initNs or {}))
             query_object, initNs = self.prepared[key], None
-        return super().query(query_object, processor, result, initNs, initBindings,
-                             use_store_provided, **kwargs)
+        return super().query(
+            query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs
+        )
 
 
 def run_shapes(data: Graph, shapes: Graph) -> ValidationOutcome:
@@ -77,12 +88,19 @@ def run_shapes(data: Graph, shapes: Graph) -> ValidationOutcome:
     from pyshacl import validate  # imported here: it takes 0.4 s, and most commands never need it
 
     _conforms, report, _text = validate(
-        PreparedQueryGraph(data), shacl_graph=shapes, inference="none", inplace=True,
-        allow_warnings=True)  # inplace: nothing writes to the data graph, so skip pySHACL's copy
+        PreparedQueryGraph(data),
+        shacl_graph=shapes,
+        inference="none",
+        inplace=True,
+        allow_warnings=True,
+    )  # inplace: nothing writes to the data graph, so skip pySHACL's copy
     assert isinstance(report, Graph)
-    return ValidationOutcome(sorted(
-        (to_result(report, node) for node in report.subjects(RDF.type, SH.ValidationResult)),
-        key=lambda r: (r.severity, r.focus, r.message)))
+    return ValidationOutcome(
+        sorted(
+            (to_result(report, node) for node in report.subjects(RDF.type, SH.ValidationResult)),
+            key=lambda r: (r.severity, r.focus, r.message),
+        )
+    )
 
 
 def to_result(report: Graph, node: Node) -> ShaclResult:
@@ -93,7 +111,7 @@ def to_result(report: Graph, node: Node) -> ShaclResult:
     severity = report.value(node, SH.resultSeverity)
     messages = sorted(str(m) for m in report.objects(node, SH.resultMessage))
     return ShaclResult(
-        severity=SEVERITY.get(severity, str(severity)),  # type: ignore[arg-type]
+        severity=SEVERITY.get(severity, str(severity)) if isinstance(severity, URIRef) else "",
         focus=text(SH.focusNode) or "",
         message=messages[0] if messages else "",
         path=text(SH.resultPath),

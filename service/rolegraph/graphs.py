@@ -1,0 +1,28 @@
+"""Small typed helpers over rdflib graphs: SELECT rows and readable names."""
+
+from __future__ import annotations
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+from rdflib.query import ResultRow
+from rdflib.term import Identifier, Node
+
+from rolegraph.vocab import RG
+
+NS = {"rg": RG._NS, "rdf": RDF._NS, "rdfs": RDFS._NS, "dcterms": DCTERMS._NS, "skos": SKOS._NS}
+
+
+def select(graph: Graph, query: str, **bindings: Identifier) -> list[ResultRow]:
+    """The rows of a SELECT over `graph`, with rolegraph's prefixes and bound variables."""
+    result = graph.query(query, initNs=NS, initBindings=bindings or None)
+    return [row for row in result if isinstance(row, ResultRow)]
+
+
+def qname(graph: Graph, node: Node) -> str:
+    """`rg:Role` for an IRI in a bound namespace, else the IRI or literal as text."""
+    if isinstance(node, URIRef):
+        try:
+            return graph.qname(node)
+        except ValueError:
+            return f"<{node}>"
+    return str(node)
