@@ -12,10 +12,10 @@ import pyoxigraph as ox
 
 from rolegraph import __version__, reports
 from rolegraph.analysis import Analysis, UnknownModel
-from rolegraph.coverage import CoverageReport, slug
-from rolegraph.proposal import ProposalError
 from rolegraph.build import BuildError, build, current_snapshot
+from rolegraph.coverage import CoverageReport, slug
 from rolegraph.engine import FORMATS, PREFIXES, Engine, EngineError, serialize
+from rolegraph.proposal import ProposalError
 from rolegraph.sources import SourceError, open_tree
 from rolegraph.tables import render, solutions_table
 
@@ -53,7 +53,8 @@ def build_command(source: Path | None, state_dir: Path | None, force: bool) -> N
     try:
         result = build(source, state_dir, progress=say, force=force)
     except BuildError as error:
-        raise click.ClickException(f"build refused; the last good snapshot is unchanged.\n{error}")
+        message = f"build refused; the last good snapshot is unchanged.\n{error}"
+        raise click.ClickException(message) from error
     manifest = result.snapshot.manifest
     triples = manifest["triples"]
     click.echo(f"snapshot {result.snapshot.id}: {triples['asserted']} asserted + "
