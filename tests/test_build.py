@@ -109,3 +109,16 @@ def test_owl_inconsistency_names_the_individual(built_tree: tuple[Path, Path, st
 def test_missing_layout_is_a_clear_error(tmp_path: Path) -> None:
     code, output = build_cli(tmp_path, tmp_path / "state")
     assert code != 0 and "missing folder(s) ontology, data, shapes/" in output
+
+
+def test_commands_keep_answering_from_the_last_good_snapshot(
+    built_tree: tuple[Path, Path, str],
+) -> None:
+    tree, state, good_id = built_tree
+    with (tree / "data" / "roles.ttl").open("a") as handle:
+        handle.write("\nrole:broken rdfs:label \n")
+    result = CliRunner().invoke(
+        main, ["query", "ASK { ?s ?p ?o }", "--source", str(tree), "--state-dir", str(state)]
+    )
+    assert result.exit_code == 0 and result.stdout.strip() == "true"
+    assert f"last good snapshot {good_id}" in result.stderr and "data/roles.ttl:" in result.stderr

@@ -137,10 +137,10 @@ def current_snapshot(
     if the inputs changed since (a failed rebuild keeps the last good one and says so)."""
     try:
         return build(source, state_dir, progress).snapshot
-    except BuildError:
+    except BuildError as error:
         tree = open_tree(source)
         last = SnapshotStore(state_dir or default_state_dir()).current(tree.root)
         if last is None:
             raise
-        progress(f"build failed; serving the last good snapshot {last.id}")
+        progress(f"build refused, so answering from the last good snapshot {last.id}:\n{error}")
         return last
