@@ -62,6 +62,7 @@ class QueryJob:
     graph_format: str | None = "turtle"
     max_rows: int = 100_000
     max_bytes: int = 64 * 1024 * 1024
+    base_iri: str | None = None  # relative IRIs resolve against it (the endpoint's URL)
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,8 @@ class ResultTooLarge(Exception):
 
 # --- screening -------------------------------------------------------------------------
 
-def screen(text: str, served_graphs: frozenset[str] | None) -> Refusal | None:
+def screen(text: str, served_graphs: frozenset[str] | None,
+           base_iri: str | None = None) -> Refusal | None:
     """Refuse SERVICE anywhere, and FROM / FROM NAMED naming a graph the dataset lacks
     (unless `served_graphs` is None: any graph name then reads as an empty graph).
 
@@ -105,7 +107,7 @@ def screen(text: str, served_graphs: frozenset[str] | None) -> Refusal | None:
                        "endpoints (federated query is disabled).")
     if served_graphs is None:
         return None
-    outside = sorted(set(dataset_iris(parsed)) - served_graphs)
+    outside = sorted(set(dataset_iris(parsed, base_iri or "")) - served_graphs)
     if outside:
         return Refusal(DATASET, f"FROM / FROM NAMED names graphs this endpoint does not "
                        f"serve, and it never fetches graphs: {', '.join(outside)}")
@@ -123,12 +125,11 @@ def walk(node: Any) -> Iterator[CompValue]:
             yield from walk(item)
 
 
-def dataset_iris(parsed: Any) -> Iterator[str]:
+def dataset_iris(parsed: Any, base: str = "") -> Iterator[str]:
     """The IRIs of the query's FROM / FROM NAMED clauses, prefixed names and BASE resolved.
     (dict.get, since CompValue.get answers a missing key with the key's own name.)"""
     prologue, query = parsed[0], parsed[1]
     prefixes: dict[str, str] = {}
-    base = ""
     for decl in prologue:
         if decl.name == "Base":
             base = urljoin(base, str(dict.get(decl, "iri")))
@@ -159,10 +160,10 @@ def classify_syntax_error(text: str, error: SyntaxError) -> Refusal:
 
 def evaluate(store: ox.Store, served_graphs: frozenset[str] | None, job: QueryJob) -> Outcome:
     """Screen, run and serialise one query, within the job's row and byte caps."""
-    if refusal := screen(job.text, served_graphs):
+    if refusal := screen(job.text, served_graphs, job.base_iri):
         return refusal
     try:
-        result = store.query(job.text, **dataset_arguments(job))
+        result = store.query(job.text, base_iri=job.base_iri, **dataset_arguments(job))
     except SyntaxError as error:
         return classify_syntax_error(job.text, error)
     try:

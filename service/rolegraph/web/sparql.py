@@ -183,7 +183,8 @@ def job_for(parsed: ProtocolRequest, solutions: str | None, graph: str | None
         default_graphs=parsed.default_graphs if protocol_dataset else None,
         named_graphs=parsed.named_graphs if protocol_dataset else None,
         solutions_format=solutions, graph_format=graph,
-        max_rows=cfg[config.MAX_ROWS], max_bytes=cfg[config.MAX_RESULT_BYTES])
+        max_rows=cfg[config.MAX_ROWS], max_bytes=cfg[config.MAX_RESULT_BYTES],
+        base_iri=request.base_url)  # RFC 3986 §5.1.3: the retrieval URI is the base
 
 
 def answer(outcome: safety.Answer, tag: str) -> Response:

@@ -1,0 +1,292 @@
+"""HTTP benchmark of the SPARQL endpoint (prints figures; not a test).
+
+Side by side, in one run, on the same data and machine, with wrk at 16 connections:
+  rolegraph           `rolegraph serve --graph ...` (gunicorn, forked query children)
+  rolegraph-nocache   the same without the response cache (ROLEGRAPH_RESULT_CACHE_MB=0)
+  rolegraph-inline-nocache  ... and the query evaluated in the worker (cost of the runner)
+  rdflib-endpoint     `rdflib-endpoint serve ...` (FastAPI + uvicorn, rdflib's engine)
+  ceiling             a Flask route returning a constant, under the same gunicorn workers
+on a who-does-what lookup and heavier queries (an aggregate, coverage gaps, a model diff).
+
+    .venv/bin/python bench/http_bench.py [--duration 10] [--rounds 3] [--workers 2]
+
+Data: the current snapshot's asserted.nt + inferred.nt when the shipped build works,
+else a generated graph of the same shape (--generated forces it). Needs wrk (Debian).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask, Response
+
+HERE = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+PREFIX = "PREFIX rg: <https://w3id.org/rolegraph/def#>\n"
+QUERIES = {
+    "lookup": PREFIX + (
+        "SELECT ?role ?basis WHERE { ?a rg:model <https://w3id.org/rolegraph/id/model/current> ;"
+        " rg:function <https://w3id.org/rolegraph/id/function/refer-to-cafcass> ; rg:role ?role ."
+        " OPTIONAL { ?a rg:basis ?basis } }"),
+    "aggregate": PREFIX + (
+        "SELECT ?model ?role (COUNT(DISTINCT ?f) AS ?functions) WHERE {"
+        " ?a a rg:Assignment ; rg:model ?model ; rg:role ?role ; rg:function ?f }"
+        " GROUP BY ?model ?role ORDER BY ?model ?role"),
+    # MINUS, not FILTER NOT EXISTS: Oxigraph's correlated NOT EXISTS is pathological
+    # (research/perf-anchors.md); every shipped query needs this check.
+    "coverage-gaps": PREFIX + (
+        "SELECT ?model ?f WHERE { ?model a rg:ReformModel . ?f a rg:Function ."
+        " MINUS { ?a rg:model ?model ; rg:function ?f ; rg:role ?r . ?model rg:includesRole ?r } }"
+        " ORDER BY ?model ?f"),
+    "model-diff": PREFIX + (
+        "SELECT ?f ?before ?after WHERE {"
+        " ?x rg:model <https://w3id.org/rolegraph/id/model/current> ; rg:function ?f ; rg:role ?before ."
+        " OPTIONAL { ?y rg:model <https://w3id.org/rolegraph/id/model/care-review-2022> ;"
+        "   rg:function ?f ; rg:role ?after }"
+        " FILTER(!BOUND(?after) || ?after != ?before) } ORDER BY ?f"),
+}
+CONSTANT = json.dumps({"head": {"vars": ["role", "basis"]}, "results": {"bindings": [{
+    "role": {"type": "uri", "value": "https://w3id.org/rolegraph/id/role/iro"},
+    "basis": {"type": "uri", "value": "http://www.legislation.gov.uk/id/ukpga/1989/41/section/25B"},
+}]}})
+
+
+def ceiling_app() -> Flask:
+    """The ceiling: a Flask route answering a constant the size of the lookup's answer."""
+    app = Flask("ceiling")
+
+    @app.route("/sparql")
+    def constant() -> Response:
+        return Response(CONSTANT, mimetype="application/sparql-results+json")
+
+    return app
+
+
+# --- data ------------------------------------------------------------------------------
+
+def snapshot_files() -> list[Path] | None:
+    try:
+        from rolegraph.build import current_snapshot
+        return current_snapshot(progress=lambda _: None).files
+    except Exception as error:  # a broken build: fall back to generated data
+        print(f"# shipped build unavailable ({type(error).__name__}); using generated data")
+        return None
+
+
+def generated_graph(folder: Path, seed: int = 20240601) -> list[Path]:
+    """A graph of the real one's shape: 8 models x 40 functions x 1-2 of 12 roles."""
+    rng = random.Random(seed)
+    rg, ident = "https://w3id.org/rolegraph/def#", "https://w3id.org/rolegraph/id/"
+    rdf_type = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+    models = ["current", "csw-bill-2016", "fostering-stocktake-2018", "adcs-2018",
+              "government-response-2018", "care-review-2022", "nagalro-2022",
+              "government-response-2023"]
+    roles = ["iro", "advocate", "reg44-visitor", "cafcass-guardian", "social-worker",
+             "team-manager", "independent-visitor", "foster-carer", "virtual-school-head",
+             "director-childrens-services", "lead-member", "registered-manager"]
+    functions = ["refer-to-cafcass"] + [f"function-{n:02d}" for n in range(39)]
+    lines = []
+    for function in functions:
+        lines.append(f"<{ident}function/{function}> {rdf_type} <{rg}Function> .")
+    for model in models:
+        lines.append(f"<{ident}model/{model}> {rdf_type} <{rg}ReformModel> .")
+        lines += [f"<{ident}model/{model}> <{rg}includesRole> <{ident}role/{r}> ."
+                  for r in roles if rng.random() < 0.9]
+        for function in functions:
+            for role in rng.sample(roles, rng.choice([1, 1, 1, 2])):
+                a = f"<{ident}assignment/{model}--{role}--{function}>"
+                lines += [f"{a} {rdf_type} <{rg}Assignment> .",
+                          f"{a} <{rg}model> <{ident}model/{model}> .",
+                          f"{a} <{rg}role> <{ident}role/{role}> .",
+                          f"{a} <{rg}function> <{ident}function/{function}> .",
+                          f"{a} <{rg}basis> <http://www.legislation.gov.uk/id/ukpga/1989/41/"
+                          f"section/{rng.randint(1, 60)}> ."]
+    path = folder / "generated.nt"
+    path.write_text("\n".join(lines) + "\n")
+    return [path]
+
+
+# --- servers ---------------------------------------------------------------------------
+
+@dataclass
+class Server:
+    name: str
+    process: subprocess.Popen[bytes]
+    url: str
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)  # the session we started
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def start(name: str, command: list[str], port: int, log: Path,
+          env: dict[str, str] | None = None, path: str = "/sparql") -> Server:
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True, env={**os.environ, **(env or {})})
+    server = Server(name, process, f"http://127.0.0.1:{port}{path}")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited: {log.read_text()[-2000:]}")
+        try:
+            ask = server.url + "?" + urllib.parse.urlencode({"query": "ASK {}"})
+            with urllib.request.urlopen(ask, timeout=2):
+                return server
+        except OSError:
+            time.sleep(0.1)  # poll interval while the server starts
+    server.stop()
+    raise RuntimeError(f"{name} did not start: {log.read_text()[-2000:]}")
+
+
+# rolegraph as shipped; without its response cache (every request parses, evaluates and
+# serialises); and without the forked query child too (the runner's cost; no time limit).
+VARIANTS = [("rolegraph", "fork", 32), ("rolegraph-nocache", "fork", 0),
+            ("rolegraph-inline-nocache", "inline", 0)]
+
+
+def start_all(files: list[Path], workers: int, folder: Path) -> list[Server]:
+    graph_args = [arg for path in files for arg in ("--graph", str(path))]
+    servers = []
+    for name, isolation, cache_mb in VARIANTS:
+        port = free_port()
+        servers.append(start(name, [str(BIN / "rolegraph"), "serve", *graph_args,
+                                    "--port", str(port), "--workers", str(workers)],
+                             port, folder / f"{name}.log",
+                             {"ROLEGRAPH_QUERY_ISOLATION": json.dumps(isolation),
+                              "ROLEGRAPH_RESULT_CACHE_MB": str(cache_mb)}))
+    port = free_port()
+    servers.append(start("rdflib-endpoint", [str(BIN / "rdflib-endpoint"), "serve",
+                                             *map(str, files), "--host", "127.0.0.1",
+                                             "--port", str(port)],
+                         port, folder / "rdflib-endpoint.log", path="/"))  # its CLI serves /
+    port = free_port()
+    servers.append(start("ceiling", [str(BIN / "gunicorn"), "--chdir", str(HERE), "-w",
+                                     str(workers), "-b", f"127.0.0.1:{port}",
+                                     "--log-level", "warning", "http_bench:ceiling_app()"],
+                         port, folder / "ceiling.log"))
+    return servers
+
+
+# --- measuring -------------------------------------------------------------------------
+
+@dataclass
+class Figures:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def rows_of(url: str, query: str) -> int:
+    request = urllib.request.Request(url + "?" + urllib.parse.urlencode({"query": query}),
+                                     headers={"Accept": "application/sparql-results+json"})
+    with urllib.request.urlopen(request, timeout=120) as response:
+        return len(json.load(response)["results"]["bindings"])
+
+
+def wrk(url: str, query: str, duration: int) -> Figures:
+    target = url + "?" + urllib.parse.urlencode({"query": query})
+    out = subprocess.run(["wrk", "-t2", "-c16", f"-d{duration}s", "--latency", "--timeout",
+                          "10s", "-H", "Accept: application/sparql-results+json", target],
+                         capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])  # type: ignore[index]
+    errors = sum(int(n) for n in re.findall(r"(?:Non-2xx or 3xx responses|timeout) (\d+)", out))
+    return Figures(rps, latency(out, "50%"), latency(out, "99%"), errors)
+
+
+def latency(out: str, percentile: str) -> float:
+    value, unit = re.search(rf"{percentile}\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def median_figures(runs: list[Figures]) -> Figures:
+    return Figures(statistics.median(r.rps for r in runs),
+                   statistics.median(r.p50_ms for r in runs),
+                   statistics.median(r.p99_ms for r in runs), sum(r.errors for r in runs))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--generated", action="store_true", help="use generated data")
+    parser.add_argument("--queries", default=",".join(QUERIES))
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is missing: apt-get install wrk (scripts/setup does)")
+    folder = Path(tempfile.mkdtemp(prefix="rolegraph-bench-"))
+    files = None if args.generated else snapshot_files()
+    files = files or generated_graph(folder)
+    print(f"# data: {', '.join(map(str, files))}; wrk -t2 -c16 -d{args.duration}s, "
+          f"{args.rounds} rounds, {args.workers} gunicorn workers, {os.cpu_count()} CPUs")
+    servers = start_all(files, args.workers, folder)
+    try:
+        report(servers, args)
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def report(servers: list[Server], args: argparse.Namespace) -> None:
+    names = args.queries.split(",")
+    for name in names:  # every engine must give the same answer before being timed
+        counts = {s.name: rows_of(s.url, QUERIES[name]) for s in servers if s.name != "ceiling"}
+        print(f"# {name}: rows {counts}")
+        if len(set(counts.values())) != 1:
+            sys.exit(f"engines disagree on {name}: {counts}")
+    for server in servers:  # warm up
+        wrk(server.url, QUERIES["lookup"], 2)
+    results: dict[tuple[str, str], list[Figures]] = {}
+    for _ in range(args.rounds):
+        for name in names:
+            for server in servers:
+                if server.name == "ceiling" and name != "lookup":
+                    continue
+                results.setdefault((server.name, name), []).append(
+                    wrk(server.url, QUERIES[name], args.duration))
+    print_table({key: median_figures(runs) for key, runs in results.items()})
+
+
+def print_table(figures: dict[tuple[str, str], Figures]) -> None:
+    ceiling = figures[("ceiling", "lookup")].rps
+    print("| server | query | req/s | p50 ms | p99 ms | errors | vs ceiling | vs rdflib-endpoint |")
+    print("|---|---|---|---|---|---|---|---|")
+    for (server, query), f in figures.items():
+        rdflib = figures.get(("rdflib-endpoint", query))
+        vs_rdflib = f"{f.rps / rdflib.rps:.2f}x" if rdflib else "-"
+        print(f"| {server} | {query} | {f.rps:,.0f} | {f.p50_ms:.2f} | {f.p99_ms:.2f} | "
+              f"{f.errors} | {f.rps / ceiling:.0%} | {vs_rdflib} |")
+
+
+if __name__ == "__main__":
+    main()
