@@ -1,0 +1,54 @@
+"""DOT text -> SVG, PNG or PDF with Graphviz's `dot` (Debian's graphviz, installed by
+scripts/setup), through the `graphviz` Python package. Nothing is downloaded at run time."""
+
+from __future__ import annotations
+
+import graphviz
+
+MEDIA_TYPES = {
+    "svg": "image/svg+xml",
+    "png": "image/png",
+    "pdf": "application/pdf",
+    "dot": "text/vnd.graphviz; charset=utf-8",
+    "mermaid": "text/vnd.mermaid; charset=utf-8",
+}
+SUFFIXES = {"svg": "svg", "png": "png", "pdf": "pdf", "dot": "dot", "mermaid": "mmd"}
+# Printable area of A4 landscape with 1.2 cm margins, in inches: print formats are scaled
+# down to fit it (never up); PNG at 300 dpi is print quality.
+A4_LANDSCAPE = "11.0,7.3"
+PNG_DPI = 300
+
+
+class RenderError(RuntimeError):
+    """Graphviz is missing or refused the DOT text."""
+
+
+def render(dot: str, fmt: str, *, dpi: int = PNG_DPI, fit: str | None = A4_LANDSCAPE) -> bytes:
+    """Lay out `dot` and draw it as svg, png or pdf. SVG keeps its natural size (it zooms);
+    PNG and PDF are fitted to `fit` (inches, "w,h"; None for natural size)."""
+    if fmt not in ("svg", "png", "pdf"):
+        raise ValueError(f"cannot render {fmt!r}: choose svg, png or pdf")
+    source = dot
+    if fmt in ("png", "pdf"):
+        attrs = [f'size="{fit}"'] if fit else []
+        if fmt == "png":
+            attrs.append(f"dpi={dpi}")
+        if attrs:
+            source = with_graph_attrs(dot, " ".join(attrs))
+    try:
+        data: bytes = graphviz.Source(source).pipe(format=fmt, quiet=True)
+    except graphviz.ExecutableNotFound as error:
+        raise RenderError("Graphviz's `dot` is not installed: run scripts/setup "
+                          "(Debian package graphviz)") from error
+    except graphviz.CalledProcessError as error:
+        raise RenderError(f"Graphviz refused the diagram: {error.stderr!r}") from error
+    return data
+
+
+def with_graph_attrs(dot: str, attrs: str) -> str:
+    """Add graph attributes right after the opening brace (later lines may not override
+    size or dpi: the diagrams never set them)."""
+    head, brace, rest = dot.partition("{")
+    if not brace:
+        raise ValueError("not a DOT graph")
+    return f"{head}{{\n  graph [{attrs}];{rest}"
