@@ -702,7 +702,7 @@ def mermaid_id(*parts: str) -> str:
 
 
 def mermaid_header(title: str) -> list[str]:
-    lines = ["---", f"title: {mermaid_text(title)}", "---", "flowchart LR"]
+    lines = ["---", f'title: "{mermaid_text(title)}"', "---", "flowchart LR"]
     for kind in KINDS.values():
         dash = ",stroke-dasharray:4 2" if kind.key == "other" else ""
         lines.append(f"  classDef {mermaid_id(kind.key)} fill:{kind.fill},stroke:{kind.border},"

@@ -1,0 +1,92 @@
+"""CLI commands for trainers: `rolegraph diagram`, `rolegraph card`, `rolegraph pack`
+(registered on the main group at the end of cli.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from rolegraph import cards, diagrams, pack, render
+from rolegraph.analysis import UnknownModel
+from rolegraph.cli import emit, load_analysis, say, source_option, state_option
+
+output_file = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+                           help="Write to this file (text formats may go to standard output).")
+
+
+@click.command("diagram")
+@click.option("--model", required=True, help="The model to draw, e.g. current.")
+@click.option("--role", help="Only this role (slug, e.g. iro).")
+@click.option("--setting", help="Only functions in this setting, e.g. childrens-home.")
+@click.option("--compare", help="Draw MODEL beside this model, marking what changes.")
+@click.option("--format", "fmt", type=click.Choice(diagrams.FORMATS), default="svg",
+              show_default=True)
+@output_file
+@source_option
+@state_option
+def diagram_command(model: str, role: str | None, setting: str | None, compare: str | None,
+                    fmt: str, output: Path | None, source: Path | None,
+                    state_dir: Path | None) -> None:
+    """A role diagram of a model (Graphviz), or a comparison of two models."""
+    if fmt in ("png", "pdf") and output is None:
+        raise click.UsageError(f"{fmt} needs -o FILE")
+    analysis = load_analysis(source, state_dir)
+    facts = diagrams.collect(analysis)
+    try:
+        if compare:
+            view = diagrams.comparison(facts, analysis.diff(model, compare), role, setting)
+            dot = diagrams.comparison_dot(view, facts.report)
+            mmd = diagrams.comparison_mermaid(view, facts.report)
+        else:
+            single = diagrams.model_view(facts, model, role, setting)
+            dot, mmd = diagrams.to_dot(single), diagrams.to_mermaid(single)
+    except (LookupError, UnknownModel) as error:
+        raise click.BadParameter(str(error).strip("'\"")) from error
+    try:
+        emit(pack.diagram_output(dot, mmd, fmt), output)
+    except render.RenderError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@click.command("card")
+@click.option("--role", required=True, help="The role, e.g. iro.")
+@click.option("--model", default="current", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["html", "pdf"]), default="html",
+              show_default=True)
+@output_file
+@source_option
+@state_option
+def card_command(role: str, model: str, fmt: str, output: Path | None, source: Path | None,
+                 state_dir: Path | None) -> None:
+    """A printable one-page role card (HTML with print styles, or PDF)."""
+    if fmt == "pdf" and output is None:
+        raise click.UsageError("pdf needs -o FILE")
+    analysis = load_analysis(source, state_dir)
+    facts = diagrams.collect(analysis)
+    try:
+        card = cards.role_card(analysis, facts, role, model)
+    except LookupError as error:
+        raise click.BadParameter(str(error).strip("'\"")) from error
+    page = cards.card_html([card])
+    emit(cards.card_pdf(page) if fmt == "pdf" else page, output)
+
+
+@click.command("pack")
+@click.option("--model", required=True, help="The model, e.g. care-review-2022.")
+@click.option("-o", "--output", "folder", required=True,
+              type=click.Path(file_okay=False, path_type=Path), help="The folder to write.")
+@click.option("--pdf", is_flag=True, help="Also write every card into one PDF.")
+@source_option
+@state_option
+def pack_command(model: str, folder: Path, pdf: bool, source: Path | None,
+                 state_dir: Path | None) -> None:
+    """Every diagram and role card for a model, in one folder (and one PDF with --pdf)."""
+    analysis = load_analysis(source, state_dir)
+    try:
+        written = pack.write_pack(analysis, model, folder, pdf=pdf, progress=say)
+    except LookupError as error:
+        raise click.BadParameter(str(error).strip("'\""), param_hint="--model") from error
+    except render.RenderError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"{len(written.files)} files written to {folder}")
