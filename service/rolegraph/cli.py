@@ -213,3 +213,9 @@ if __name__ == "__main__":
 from rolegraph.serve import serve  # noqa: E402 - serve imports the options above
 
 main.add_command(serve)
+
+from rolegraph.trainer_cli import card_command, diagram_command, pack_command  # noqa: E402
+
+main.add_command(diagram_command)
+main.add_command(card_command)
+main.add_command(pack_command)
