@@ -171,3 +171,31 @@ def sparql_server(sparql_graphs: list[Path],
     server = start_server([*graph_args, "--workers", "2", "--query-timeout", "1.5"], log)
     yield server
     server.stop()
+
+
+# --- pages and JSON API (tests/test_pages*.py, test_api*.py, test_browser*.py) -------------
+
+@pytest.fixture(scope="session")
+def site_app(snapshot: Snapshot, state_dir: Path) -> Iterator[Flask]:
+    """The whole service over the built snapshot, with its coverage analysis."""
+    from rolegraph.app import create_app
+    from rolegraph.web import SERVED
+
+    app = create_app({"TESTING": True, "STATE_DIR": str(state_dir), "ACCESS_LOG": False})
+    yield app
+    app.extensions[SERVED].runner.close()
+
+
+@pytest.fixture
+def site_client(site_app: Flask) -> FlaskClient:
+    return site_app.test_client()
+
+
+@pytest.fixture(scope="session")
+def site_server(snapshot: Snapshot, state_dir: Path,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """`rolegraph serve` over the built snapshot (gunicorn, 2 workers), for browsers and guides."""
+    log = tmp_path_factory.mktemp("site-server") / "server.log"
+    server = start_server(["--state-dir", str(state_dir), "--workers", "2"], log)
+    yield server
+    server.stop()

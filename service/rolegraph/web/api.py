@@ -1,0 +1,350 @@
+"""The JSON API: roles, functions, models, coverage, diffs and proposal checks, described
+by OpenAPI 3.1 at /openapi.json. The records are the views the pages show (rolegraph.views),
+so the API and the pages cannot disagree."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, is_dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, render_template, request
+
+from rolegraph import __version__, reports
+from rolegraph.coverage import slug
+from rolegraph.problems import ProblemError
+from rolegraph.proposal import ProposalError
+from rolegraph.views import NotFound, Ref
+from rolegraph.web import served
+from rolegraph.web.pages import CACHE, HTML, NOT_FOUND, not_found, site
+
+bp = Blueprint("api", __name__)
+
+PROPOSAL_MAX_BYTES = 256 * 1024
+INVALID_PROPOSAL = "https://w3id.org/rolegraph/problems/invalid-proposal"
+# Upload media type -> the file suffix Analysis.check reads it by.
+PROPOSAL_TYPES = {"text/turtle": ".ttl", "application/x-turtle": ".ttl",
+                  "application/json": ".json", "application/yaml": ".yaml",
+                  "application/x-yaml": ".yaml", "text/yaml": ".yaml"}
+PROPOSAL_SUFFIXES = {".ttl", ".turtle", ".json", ".yaml", ".yml"}
+
+
+def plain(value: Any) -> Any:
+    """Views as JSON-ready values: dataclasses to objects, tuples to arrays."""
+    if isinstance(value, Ref):
+        return {"iri": value.iri, "label": value.label, "href": value.href}
+    if is_dataclass(value) and not isinstance(value, type):
+        return {k: plain(getattr(value, k)) for k in asdict(value)}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    return value
+
+
+def to_json(value: Any, status: int = 200) -> Response:
+    body = json.dumps(plain(value), indent=1, ensure_ascii=False)
+    response = Response(body, status=status, mimetype="application/json")
+    response.headers["Cache-Control"] = CACHE if status == 200 else "no-store"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def raw_json(text: str) -> Response:
+    response = Response(text, mimetype="application/json")
+    response.headers["Cache-Control"] = CACHE
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/api")
+def index() -> Response:
+    return to_json({"snapshot": served().version, "openapi": "/openapi.json",
+                    "endpoints": [p for p in OPENAPI["paths"] if p.startswith("/api/")]})
+
+
+@bp.get("/api/roles")
+def roles() -> Response:
+    s = site()
+    return to_json([{"slug": slug(r.iri), "iri": r.iri, "label": r.label, "href": r.href,
+                     "independence": kind, "employers": plain(employers)}
+                    for r, kind, _, employers in s.role_list()])
+
+
+@bp.get("/api/roles/<name>")
+def role(name: str) -> Response:
+    try:
+        return to_json(site().role(name))
+    except NotFound as error:
+        raise not_found(error) from error
+
+
+@bp.get("/api/functions")
+def functions() -> Response:
+    s = site()
+    return to_json([{"slug": slug(f.iri), "iri": f.iri, "label": f.label, "href": f.href,
+                     "notation": notation, "created_by": plain(created), "applies_in": plain(where)}
+                    for f, notation, created, where in s.function_list()])
+
+
+@bp.get("/api/functions/<name>")
+def function(name: str) -> Response:
+    try:
+        return to_json(site().function(name))
+    except NotFound as error:
+        raise not_found(error) from error
+
+
+@bp.get("/api/models")
+def models() -> Response:
+    return to_json(site().models())
+
+
+@bp.get("/api/models/<name>")
+def model(name: str) -> Response:
+    try:
+        return to_json(site().model(name))
+    except NotFound as error:
+        raise not_found(error) from error
+
+
+@bp.get("/api/coverage")
+def coverage() -> Response:
+    s = site()
+    try:
+        report = s.filtered_report(request.args.get("setting", ""), request.args.get("role", ""),
+                                   request.args.getlist("model") or None)
+    except (NotFound, LookupError) as error:
+        raise not_found(NotFound(str(error))) from error
+    return raw_json(reports.coverage_json(report, served().version))
+
+
+@bp.get("/api/diff")
+def diff() -> Response:
+    s = site()
+    a, b = request.args.get("a", ""), request.args.get("b", "")
+    if not a or not b:
+        raise ProblemError(400, "Bad Request",
+                           "give two model slugs: /api/diff?a=current&b=care-review-2022")
+    try:
+        s.diff(a, b)  # checks both slugs
+        result = s.analysis.diff(a, b)
+    except NotFound as error:
+        raise not_found(error) from error
+    return raw_json(json.dumps({"snapshot": served().version,
+                                **reports.diff_records(result, s.report)}, ensure_ascii=False))
+
+
+# --- checking a proposal ----------------------------------------------------------------------
+
+@bp.get("/validate")
+def validate_form() -> Response:
+    site()
+    body = render_template("validate.html", version=served().version, result=None,
+                           title="Check a proposed model")
+    return Response(body, mimetype=HTML)
+
+
+@bp.post("/validate")
+@bp.post("/api/validate")
+def validate() -> Response:
+    """Check a proposed model (Turtle, YAML or JSON) against the graph: the coverage report."""
+    s = site()
+    data, suffix = proposal_upload()
+    with tempfile.TemporaryDirectory(prefix="rolegraph-proposal-") as folder:
+        path = Path(folder) / f"proposal{suffix}"
+        path.write_bytes(data)
+        try:
+            report = s.analysis.check(path)
+        except ProposalError as error:
+            problems = [{"line": line, "message": message} for line, message in error.problems]
+            raise ProblemError(422, "Invalid proposal", "; ".join(
+                message for _, message in error.problems), INVALID_PROPOSAL,
+                {"errors": problems}) from error
+    records = json.loads(reports.coverage_json(report, served().version))
+    records["conforms"] = not report.of("Violation")
+    if wants_html():
+        body = render_template("validate.html", version=served().version, result=records,
+                               title="Check a proposed model")
+        return Response(body, mimetype=HTML)
+    return to_json(records)
+
+
+def wants_html() -> bool:
+    return request.accept_mimetypes.best_match(["application/json", HTML]) == HTML and (
+        request.accept_mimetypes[HTML] > request.accept_mimetypes["application/json"])
+
+
+def proposal_upload() -> tuple[bytes, str]:
+    """The proposal's bytes (a multipart `proposal` file, or the body) and its suffix."""
+    length = request.content_length
+    if length is not None and length > PROPOSAL_MAX_BYTES:
+        raise too_large()
+    upload = request.files.get("proposal")
+    if upload is not None:
+        data = upload.read(PROPOSAL_MAX_BYTES + 1)
+        suffix = os.path.splitext(upload.filename or "")[1].lower()
+        if suffix not in PROPOSAL_SUFFIXES:
+            suffix = PROPOSAL_TYPES.get(upload.mimetype, ".yaml")
+    else:
+        data = request.get_data(cache=False)
+        suffix = PROPOSAL_TYPES.get(request.mimetype, "")
+        if not suffix:
+            raise ProblemError(415, "Unsupported Media Type",
+                               "send the proposal as text/turtle, application/json or "
+                               "application/yaml, or as a multipart form field 'proposal'")
+    if len(data) > PROPOSAL_MAX_BYTES:
+        raise too_large()
+    if not data.strip():
+        raise ProblemError(400, "Bad Request", "the proposal is empty", INVALID_PROPOSAL)
+    return data, suffix
+
+
+def too_large() -> ProblemError:
+    return ProblemError(413, "Proposal too large",
+                        f"a proposal may be at most {PROPOSAL_MAX_BYTES // 1024} KiB",
+                        "https://w3id.org/rolegraph/problems/request-too-large")
+
+
+# --- OpenAPI ----------------------------------------------------------------------------------
+
+def ref_schema() -> dict[str, Any]:
+    return {"type": "object", "required": ["iri", "label", "href"],
+            "properties": {"iri": {"type": "string", "format": "uri"},
+                           "label": {"type": "string"}, "href": {"type": "string"}}}
+
+
+def json_ok(description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/json": {"schema": schema or {"type": "object"}}}}
+
+
+PROBLEM = {"description": "An RFC 9457 problem", "content": {
+    "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+SLUG_PARAM = {"name": "slug", "in": "path", "required": True,
+              "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$"}}
+
+
+def one(kind: str, example: str, summary: str) -> dict[str, Any]:
+    return {"get": {"summary": summary, "operationId": f"get{kind.capitalize()}",
+                    "parameters": [{**SLUG_PARAM, "example": example}],
+                    "responses": {"200": json_ok(f"The {kind}, with who holds what under each "
+                                                 "model and the legal basis or source of each"),
+                                  "404": PROBLEM}}}
+
+
+OPENAPI: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {"title": "rolegraph API", "version": __version__,
+             "description": "Who does what for a child in care in England, under which law, and "
+                            "under each reform model. Every holding carries its legal basis "
+                            "(legislation.gov.uk provisions) and sources. The same data is "
+                            "queryable with SPARQL at /sparql.",
+             "license": {"name": "MIT", "identifier": "MIT"}},
+    "servers": [{"url": "/"}],
+    "paths": {
+        "/api/roles": {"get": {"summary": "Every role, with its employer and independence",
+                               "operationId": "listRoles",
+                               "responses": {"200": json_ok("Roles", {
+                                   "type": "array", "items": {"type": "object", "required": [
+                                       "slug", "iri", "label", "independence"], "properties": {
+                                       "slug": {"type": "string"}, "iri": {"type": "string"},
+                                       "label": {"type": "string"}, "href": {"type": "string"},
+                                       "independence": {"type": "string", "enum": [
+                                           "independent", "local-authority", "unclassified"]},
+                                       "employers": {"type": "array", "items": {
+                                           "$ref": "#/components/schemas/Ref"}}}}})}}},
+        "/api/roles/{slug}": one("role", "iro", "A role: employer, independence, legal basis, "
+                                 "functions under each model, positions about it"),
+        "/api/functions": {"get": {"summary": "Every function in catalogue order",
+                                   "operationId": "listFunctions",
+                                   "responses": {"200": json_ok("Functions", {
+                                       "type": "array", "items": {"type": "object"}})}}},
+        "/api/functions/{slug}": one("function", "refer-to-cafcass",
+                                     "A function: its holders under every model side by side"),
+        "/api/models": {"get": {"summary": "Every reform model with status, date, proposer and "
+                                           "coverage counts", "operationId": "listModels",
+                                "responses": {"200": json_ok("Models", {
+                                    "type": "array", "items": {"type": "object"}})}}},
+        "/api/models/{slug}": one("model", "care-review-2022",
+                                  "A model: roles, assignments and coverage findings"),
+        "/api/coverage": {"get": {
+            "summary": "The coverage matrix: one record per function and model",
+            "operationId": "getCoverage",
+            "parameters": [
+                {"name": "model", "in": "query", "schema": {"type": "array", "items": {
+                    "type": "string"}}, "style": "form", "explode": True,
+                 "description": "Only these models (repeatable)"},
+                {"name": "setting", "in": "query", "schema": {"type": "string"},
+                 "description": "Only functions that apply in this setting, e.g. childrens-home"},
+                {"name": "role", "in": "query", "schema": {"type": "string"},
+                 "description": "Only functions this role holds under some model"}],
+            "responses": {"200": json_ok("The matrix", {"type": "object", "required": [
+                "snapshot", "models", "functions", "counts", "cells"]}), "404": PROBLEM}}},
+        "/api/diff": {"get": {
+            "summary": "What changes between two models: moved, lost and retired functions, "
+                       "roles added and removed, provisions to amend",
+            "operationId": "getDiff",
+            "parameters": [
+                {"name": "a", "in": "query", "required": True, "schema": {"type": "string"},
+                 "example": "current"},
+                {"name": "b", "in": "query", "required": True, "schema": {"type": "string"},
+                 "example": "care-review-2022"}],
+            "responses": {"200": json_ok("The diff", {"type": "object", "required": [
+                "a", "b", "changes", "provisions_to_amend"]}), "400": PROBLEM, "404": PROBLEM}}},
+        "/api/validate": {"post": {
+            "summary": "Check a proposed model against the graph (nothing is stored)",
+            "operationId": "validateProposal",
+            "description": "The proposal is merged into a copy of the graph and checked with the "
+                           "coverage and policy shapes. Format: see docs/proposals.md. "
+                           f"At most {PROPOSAL_MAX_BYTES // 1024} KiB.",
+            "requestBody": {"required": True, "content": {
+                "application/yaml": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"type": "object"}},
+                "text/turtle": {"schema": {"type": "string"}},
+                "multipart/form-data": {"schema": {"type": "object", "properties": {
+                    "proposal": {"type": "string", "format": "binary"}}}}}},
+            "responses": {"200": json_ok("The coverage report of the proposal's models, with "
+                                         "`conforms` false when a function has no holder"),
+                          "413": PROBLEM, "415": PROBLEM, "422": PROBLEM}}},
+        "/sparql": {"get": {
+            "summary": "SPARQL 1.1 Protocol query (read-only)", "operationId": "sparqlQuery",
+            "parameters": [{"name": "query", "in": "query", "required": True,
+                            "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "Results in the negotiated format", "content": {
+                "application/sparql-results+json": {}, "application/sparql-results+xml": {},
+                "text/csv": {}, "text/tab-separated-values": {}, "text/turtle": {},
+                "application/ld+json": {}, "application/n-triples": {}}},
+                "400": PROBLEM, "406": PROBLEM, "503": PROBLEM}}},
+        "/id/{kind}/{slug}": {"get": {
+            "summary": "An entity: HTML for browsers, RDF by Accept or suffix (.ttl, .jsonld, .nt)",
+            "operationId": "getEntity",
+            "parameters": [{"name": "kind", "in": "path", "required": True, "schema": {
+                "type": "string", "enum": ["role", "function", "model", "assignment",
+                                           "organisation", "person", "setting", "source",
+                                           "position", "instrument"]}}, SLUG_PARAM],
+            "responses": {"200": {"description": "The entity's description", "content": {
+                "text/html": {}, "text/turtle": {}, "application/ld+json": {},
+                "application/n-triples": {}}}, "404": PROBLEM, "406": PROBLEM}}},
+    },
+    "components": {"schemas": {
+        "Ref": ref_schema(),
+        "Problem": {"type": "object", "required": ["type", "title", "status"], "properties": {
+            "type": {"type": "string"}, "title": {"type": "string"},
+            "status": {"type": "integer"}, "detail": {"type": "string"}}},
+    }},
+}
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    response = Response(json.dumps(OPENAPI, indent=1), mimetype="application/json")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+__all__ = ["NOT_FOUND", "OPENAPI", "bp", "to_json"]

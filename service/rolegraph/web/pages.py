@@ -1,0 +1,461 @@
+"""Pages for people: dereferenceable entity IRIs (/id/{kind}/{slug}), the ontology (/def),
+legislation (/legislation/...), the coverage matrix, model diffs, "around the child" and the
+query page. Views look up (rolegraph.views), then negotiate in one helper, `respond`."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
+from rdflib import Graph
+
+from rolegraph import config, gallery, reports
+from rolegraph.analysis import Analysis
+from rolegraph.problems import ProblemError
+from rolegraph.safety import Answer, QueryJob, Refusal
+from rolegraph.snapshot import SnapshotStore, default_state_dir
+from rolegraph.sources import open_tree
+from rolegraph.views import (
+    DEF,
+    ID,
+    KEY_SETTINGS,
+    KINDS,
+    LEGISLATION,
+    NotFound,
+    Ref,
+    Site,
+    href,
+    legislation_iri,
+)
+from rolegraph.web import SERVED, served
+
+bp = Blueprint("pages", __name__)
+log = logging.getLogger("rolegraph.pages")
+
+SITE = "rolegraph.site"  # key in app.extensions: the Site, or None when serving --graph files
+HTML = "text/html"
+# Media type -> (rdflib format, file suffix); the order breaks ties in Accept.
+RDF_FORMATS: dict[str, tuple[str, str]] = {
+    "text/turtle": ("turtle", ".ttl"),
+    "application/ld+json": ("json-ld", ".jsonld"),
+    "application/n-triples": ("nt", ".nt"),
+}
+RDF_ALIASES = {"application/x-turtle": "text/turtle", "application/json": "application/ld+json",
+               "text/plain": "application/n-triples"}
+SUFFIXES = {suffix: media for media, (_, suffix) in RDF_FORMATS.items()}
+NOT_FOUND = "https://w3id.org/rolegraph/problems/not-found"
+NO_SNAPSHOT = "https://w3id.org/rolegraph/problems/no-snapshot"
+DEFAULT_DIFF = ("current", "care-review-2022")
+CACHE = "public, max-age=300"
+
+
+# --- set-up ---------------------------------------------------------------------------------
+
+def init_app(app: Flask) -> None:
+    """Build the Site (coverage analysis, ~2 s) once, before gunicorn forks its workers."""
+    app.extensions[SITE] = load_site(app.config, app.extensions[SERVED].version)
+    app.jinja_env.globals.update(href=href, GROUPS=gallery.GROUPS, KEY_SETTINGS=KEY_SETTINGS)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+
+def load_site(cfg: Mapping[str, Any], version: str) -> Site | None:
+    """The analysis of the served snapshot; None when --graph files are served instead."""
+    if cfg.get(config.GRAPH_FILES):
+        return None
+    state = cfg.get(config.STATE_DIR)
+    store = SnapshotStore(Path(state) if state else default_state_dir())
+    snapshot = store.snapshot(version)
+    if snapshot is None:
+        log.warning("snapshot %s not found in %s: pages are off", version, store.root)
+        return None
+    source = cfg.get(config.SOURCE)
+    site = Site(Analysis(snapshot, open_tree(Path(source) if source else None)))
+    site.report  # noqa: B018  compute coverage now, so forked workers share it
+    return site
+
+
+def site() -> Site:
+    found: Site | None = current_app.extensions.get(SITE)
+    if found is None:
+        raise ProblemError(503, "Pages need the built snapshot",
+                           "This service is serving RDF files given with --graph, not the built "
+                           "rolegraph snapshot, so the pages and the JSON API are off; "
+                           "the SPARQL endpoint at /sparql works.", NO_SNAPSHOT)
+    return found
+
+
+def not_found(error: NotFound) -> ProblemError:
+    return ProblemError(404, "Not Found", str(error), NOT_FOUND)
+
+
+def page(template: str, status: int = 200, **context: Any) -> Response:
+    body = render_template(template, version=served().version, **context)
+    response = Response(body, status=status, mimetype=HTML)
+    response.headers["Cache-Control"] = CACHE
+    return response
+
+
+# --- content negotiation ----------------------------------------------------------------------
+
+def choose(suffix: str, json_too: bool = False) -> str:
+    """The media type to answer with: a file suffix wins, then Accept (406 if nothing fits)."""
+    if suffix:
+        if suffix not in SUFFIXES:
+            raise ProblemError(404, "Not Found", f"no '{suffix}' form (try .ttl, .jsonld or .nt)",
+                               NOT_FOUND)
+        return SUFFIXES[suffix]
+    offered = [HTML, *RDF_FORMATS, *RDF_ALIASES, "application/xhtml+xml"]
+    if json_too:
+        offered.insert(1, "application/json")
+    best = request.accept_mimetypes.best_match(offered) if request.accept_mimetypes else HTML
+    if best is None:
+        raise ProblemError(406, "Not Acceptable",
+                           f"this resource is available as {', '.join([HTML, *RDF_FORMATS])}",
+                           "https://w3id.org/rolegraph/problems/not-acceptable")
+    if best == "application/xhtml+xml":
+        return HTML
+    if best == "application/json" and json_too:
+        return best
+    return RDF_ALIASES.get(best, best)
+
+
+def alternates(path: str) -> str:
+    links = [f'<{path}{suffix}>; rel="alternate"; type="{media}"'
+             for media, (_, suffix) in RDF_FORMATS.items()]
+    return ", ".join([f'<{path}>; rel="alternate"; type="{HTML}"', *links])
+
+
+def rdf_response(graph: Graph, media: str) -> Response:
+    fmt = RDF_FORMATS[media][0]
+    body = graph.serialize(format=fmt, encoding="utf-8")
+    response = Response(body, mimetype=media)
+    response.headers["Cache-Control"] = CACHE
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def negotiated(path: str, suffix: str, graph: Callable[[], Graph],
+               html: Callable[[], Response]) -> Response:
+    """One resource in several forms: HTML for browsers, RDF by Accept or by suffix."""
+    media = choose(suffix)
+    response = html() if media == HTML else rdf_response(graph(), media)
+    response.headers["Vary"] = "Accept"
+    response.headers["Link"] = alternates(path)
+    if suffix:
+        response.headers["Content-Location"] = path + suffix
+    return response
+
+
+def split_suffix(name: str) -> tuple[str, str]:
+    for suffix in SUFFIXES:
+        if name.endswith(suffix):
+            return name[: -len(suffix)], suffix
+    return name, ""
+
+
+# --- entities ----------------------------------------------------------------------------------
+
+@bp.get("/id/<kind>/<name>")
+def entity(kind: str, name: str) -> Response:
+    """Every https://w3id.org/rolegraph/id/{kind}/{slug} IRI, dereferenced."""
+    slug, suffix = split_suffix(name)
+    s = site()
+    try:
+        if kind not in KINDS:
+            raise NotFound(f"no kind '{kind}' (known: {', '.join(KINDS)})")
+        iri = s.iri(kind, slug)
+        if not s.exists(iri):
+            raise NotFound(f"no {kind} '{slug}'")
+    except NotFound as error:
+        raise not_found(error) from error
+    return negotiated(f"/id/{kind}/{slug}", suffix, lambda: s.description(iri),
+                      lambda: entity_page(s, kind, slug, iri))
+
+
+def entity_page(s: Site, kind: str, slug: str, iri: str) -> Response:
+    try:
+        if kind == "role":
+            return page("role.html", view=s.role(slug), title=s.label(iri))
+        if kind == "function":
+            return page("function.html", view=s.function(slug), title=s.label(iri))
+        if kind == "model":
+            return page("model.html", view=s.model(slug), title=s.label(iri))
+        if kind == "instrument":
+            return page("provision.html", view=s.provision(iri), title=s.label(iri))
+        if kind == "position":
+            return page("position.html", view=s.position(iri), entity=s.entity(iri),
+                        title=s.label(iri))
+        return page("entity.html", entity=s.entity(iri), incoming=s.incoming(iri),
+                    kind=kind, slug=slug, title=s.label(iri))
+    except NotFound as error:
+        raise not_found(error) from error
+
+
+@bp.get("/legislation")
+def legislation_index() -> Response:
+    return page("legislation.html", instruments=site().instruments(), title="The law")
+
+
+@bp.get("/legislation/<path:path>")
+def legislation(path: str) -> Response:
+    """Provisions and instruments, keyed by their legislation.gov.uk identifier IRI."""
+    bare, suffix = split_suffix(path)
+    s = site()
+    try:
+        iri = legislation_iri(bare)
+        if not s.exists(iri):
+            raise NotFound(f"no provision <{iri}> in the graph")
+    except NotFound as error:
+        raise not_found(error) from error
+    return negotiated(f"/legislation/{bare}", suffix, lambda: s.description(iri),
+                      lambda: page("provision.html", view=s.provision(iri), title=s.label(iri)))
+
+
+@bp.get("/provisions")
+def provision_by_iri() -> Response:
+    """/provisions?iri=http://www.legislation.gov.uk/id/... redirects to its page."""
+    iri = request.args.get("iri", "")
+    if not iri.startswith(LEGISLATION):
+        raise ProblemError(400, "Bad Request", f"iri must start with {LEGISLATION}")
+    return Response(status=303, headers={"Location": href(iri)})
+
+
+# --- the ontology ------------------------------------------------------------------------------
+
+@bp.get("/def")
+@bp.get("/def<any('.ttl', '.jsonld', '.nt'):suffix>")
+def ontology(suffix: str = "") -> Response:
+    s = site()
+    return negotiated("/def", suffix, s.ontology_graph,
+                      lambda: page("def.html", view=s.ontology, title="The rolegraph vocabulary"))
+
+
+# --- home and lists ----------------------------------------------------------------------------
+
+@bp.get("/")
+def home() -> Response:
+    s = site()
+    return page("home.html", models=s.models(), roles=[s.ref(r) for r in s.role_iris()],
+                settings=s.settings(), title="Who does what for a child in care")
+
+
+@bp.get("/roles")
+def roles() -> Response:
+    s = site()
+    return page("roles.html", rows=s.role_list(), title="Roles")
+
+
+@bp.get("/functions")
+def functions() -> Response:
+    s = site()
+    return page("functions.html", rows=s.function_list(), title="Functions")
+
+
+@bp.get("/models")
+def models() -> Response:
+    s = site()
+    if choose("", json_too=True) == "application/json":
+        from rolegraph.web.api import to_json
+        return to_json(s.models())
+    return page("models.html", models=s.models(), title="Reform models")
+
+
+@bp.get("/models/<name>")
+def model(name: str) -> Response:
+    s = site()
+    try:
+        view = s.model(name)
+    except NotFound as error:
+        raise not_found(error) from error
+    if choose("", json_too=True) == "application/json":
+        from rolegraph.web.api import to_json
+        return to_json(view)
+    return page("model.html", view=view, title=view.entity.ref.label)
+
+
+@bp.get("/sources")
+def sources() -> Response:
+    return page("sources.html", sources=site().sources(), title="Sources")
+
+
+@bp.get("/positions")
+def positions() -> Response:
+    return page("positions.html", positions=site().positions(), title="Positions")
+
+
+# --- coverage, diff, around the child -------------------------------------------------------------
+
+def filters() -> tuple[str, str]:
+    return request.args.get("setting", ""), request.args.get("role", "")
+
+
+@bp.get("/coverage")
+def coverage() -> Response:
+    s = site()
+    setting, role = filters()
+    try:
+        view = s.matrix(setting, role)
+    except NotFound as error:
+        raise not_found(error) from error
+    if choose("", json_too=True) == "application/json":
+        from rolegraph.web.api import to_json
+        return to_json(view)
+    query = urlencode({k: v for k, v in (("setting", setting), ("role", role)) if v})
+    return page("coverage.html", view=view, query=("?" + query) if query else "",
+                title="Coverage: who holds each function under each model")
+
+
+@bp.get("/coverage.<any(csv, xlsx, md, json):fmt>")
+def coverage_download(fmt: str) -> Response:
+    s = site()
+    setting, role = filters()
+    try:
+        report = s.filtered_report(setting, role)
+    except NotFound as error:
+        raise not_found(error) from error
+    version = served().version
+    name = "rolegraph-coverage" + "".join(f"-{v}" for v in (setting, role) if v)
+    body: str | bytes
+    if fmt == "csv":
+        body, media = reports.coverage_csv(report), "text/csv"
+    elif fmt == "xlsx":
+        body = reports.coverage_xlsx(report, version)
+        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    elif fmt == "md":
+        body, media = reports.coverage_markdown(report), "text/markdown"
+    else:
+        body, media = reports.coverage_json(report, version), "application/json"
+    return download(body, media, f"{name}.{fmt}")
+
+
+def download(body: str | bytes, media: str, filename: str) -> Response:
+    response = Response(body, mimetype=media)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = CACHE
+    return response
+
+
+def diff_args() -> tuple[str, str]:
+    return request.args.get("a", DEFAULT_DIFF[0]), request.args.get("b", DEFAULT_DIFF[1])
+
+
+@bp.get("/diff")
+def diff() -> Response:
+    s = site()
+    a, b = diff_args()
+    try:
+        view = s.diff(a, b)
+    except NotFound as error:
+        raise not_found(error) from error
+    if choose("", json_too=True) == "application/json":
+        from rolegraph.web.api import to_json
+        return to_json(view)
+    return page("diff.html", view=view, models=[s.ref(m) for m in s.report.models],
+                query=urlencode({"a": a, "b": b}),
+                title=f"Compare: {view.a.label} and {view.b.label}")
+
+
+@bp.get("/diff.<any(csv, md, json):fmt>")
+def diff_download(fmt: str) -> Response:
+    s = site()
+    a, b = diff_args()
+    try:
+        s.diff(a, b)
+        result = s.analysis.diff(a, b)
+    except NotFound as error:
+        raise not_found(error) from error
+    if fmt == "csv":
+        body, media = reports.diff_csv(result, s.report), "text/csv"
+    elif fmt == "md":
+        body, media = reports.diff_markdown(result, s.report), "text/markdown"
+    else:
+        body = json.dumps(reports.diff_records(result, s.report), indent=2, ensure_ascii=False)
+        media = "application/json"
+    return download(body, media, f"rolegraph-diff-{a}-{b}.{fmt}")
+
+
+@bp.get("/around")
+def around() -> Response:
+    s = site()
+    setting = request.args.get("setting", "childrens-home")
+    model_name = request.args.get("model", "current")
+    try:
+        view = s.around(setting, model_name)
+    except NotFound as error:
+        raise not_found(error) from error
+    return page("around.html", view=view,
+                title=f"Around a child: {view.setting.label}, {view.model.label}")
+
+
+# --- queries --------------------------------------------------------------------------------------
+
+@bp.get("/queries")
+def queries() -> Response:
+    site()
+    return page("queries.html", groups=gallery.by_group(), title="Example queries")
+
+
+@bp.get("/queries/<name>")
+def named_query(name: str) -> Response:
+    found = gallery.gallery().get(name)
+    if found is None:
+        raise ProblemError(404, "Not Found", f"no example query '{name}' (see /queries)",
+                           NOT_FOUND)
+    if request.args.get("format") == "rq" or (
+            request.accept_mimetypes.best_match([HTML, "application/sparql-query"])
+            == "application/sparql-query"):
+        return Response(found.text, mimetype="application/sparql-query")
+    result = run_query(found.text)
+    return page("query_result.html", query=found, result=result, title=found.title)
+
+
+@bp.get("/query")
+def query_page() -> Response:
+    text = request.args.get("query", "")
+    result = run_query(text) if text and request.args.get("run") else None
+    example = next(iter(gallery.gallery().values()))
+    return page("query.html", text=text or example.text, result=result,
+                permalink=url_for("pages.query_page", query=text) if text else "",
+                title="Ask your own question (SPARQL)")
+
+
+def run_query(text: str) -> dict[str, Any]:
+    """Run a query through the endpoint's runner (its time, row and size limits) and lay the
+    answer out as a table whose IRIs link to their pages here."""
+    s = site()
+    limits = current_app.config
+    outcome = served().runner.run(QueryJob(text, solutions_format="json", graph_format="turtle",
+                                           max_rows=int(limits[config.MAX_ROWS]),
+                                           max_bytes=int(limits[config.MAX_RESULT_BYTES])))
+    if isinstance(outcome, Refusal):
+        return {"error": outcome.message, "kind": outcome.kind}
+    assert isinstance(outcome, Answer)
+    if outcome.format != "json":
+        return {"turtle": outcome.body.decode("utf-8")}
+    data = json.loads(outcome.body)
+    if "boolean" in data:
+        return {"boolean": data["boolean"]}
+    names: list[str] = data["head"]["vars"]
+    rows = []
+    for binding in data["results"]["bindings"]:
+        row: list[Ref | str | None] = []
+        for name in names:
+            term = binding.get(name)
+            if term is None:
+                row.append(None)
+            elif term["type"] == "uri":
+                row.append(Ref(term["value"], s.label(term["value"]), href(term["value"]),
+                               s.short(term["value"])))
+            else:
+                row.append(term["value"])
+        rows.append(row)
+    return {"vars": names, "rows": rows}
+
+
+__all__ = ["DEF", "ID", "SITE", "bp", "init_app"]

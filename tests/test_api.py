@@ -1,0 +1,142 @@
+"""The JSON API and its OpenAPI description; proposal checks; the pages when no snapshot."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+from flask.testing import FlaskClient
+from openapi_spec_validator import validate
+
+from rolegraph.web.api import OPENAPI, PROPOSAL_MAX_BYTES
+
+PROPOSAL = REPO / "examples" / "proposal.yaml"
+JSON = {"Accept": "application/json"}
+
+
+def test_openapi_document_is_valid(site_client: FlaskClient) -> None:
+    answer = site_client.get("/openapi.json")
+    assert answer.status_code == 200 and answer.mimetype == "application/json"
+    document = json.loads(answer.data)
+    validate(document)  # raises on an invalid OpenAPI 3.1 document
+    assert document == json.loads(json.dumps(OPENAPI))
+
+
+def example_path(path: str, operation: dict) -> str:  # type: ignore[type-arg]
+    for parameter in operation.get("parameters", []):
+        if parameter["in"] == "path":
+            path = path.replace("{" + parameter["name"] + "}", parameter["example"])
+    query = [f"{p['name']}={p['example']}" for p in operation.get("parameters", [])
+             if p["in"] == "query" and "example" in p]
+    return path + ("?" + "&".join(query) if query else "")
+
+
+@pytest.mark.parametrize("path", [p for p, item in OPENAPI["paths"].items()
+                                  if p.startswith("/api/") and "get" in item])
+def test_every_documented_get_answers_json(site_client: FlaskClient, path: str) -> None:
+    operation = OPENAPI["paths"][path]["get"]
+    answer = site_client.get(example_path(path, operation))
+    assert answer.status_code == 200, answer.data[:300]
+    assert answer.mimetype == "application/json"
+    assert answer.headers["Access-Control-Allow-Origin"] == "*"
+    json.loads(answer.data)
+
+
+def test_roles_carry_independence(site_client: FlaskClient) -> None:
+    roles = {r["slug"]: r for r in json.loads(site_client.get("/api/roles").data)}
+    assert roles["iro"]["independence"] == "local-authority"
+    assert roles["cafcass-guardian"]["independence"] == "independent"
+    assert roles["iro"]["employers"][0]["href"] == "/id/organisation/local-authority"
+
+
+def test_role_holdings_cite_basis_or_source(site_client: FlaskClient) -> None:
+    role = json.loads(site_client.get("/api/roles/iro").data)
+    assert role["classification"] == "local-authority"
+    assert len(role["by_model"]) == 8
+    holdings = [h for column in role["by_model"] for h in column["holdings"]]
+    assert holdings
+    assert all(h["basis"] or h["sources"] for h in holdings)
+    assert any(b["iri"].startswith("http://www.legislation.gov.uk/id/") for h in holdings
+               for b in h["basis"])
+
+
+def test_coverage_filtered_by_model_and_setting(site_client: FlaskClient) -> None:
+    data = json.loads(site_client.get("/api/coverage?model=current&setting=foster-care").data)
+    assert {c["model"] for c in data["cells"]} == {"current"}
+    assert 0 < len(data["functions"]) < 33
+    assert site_client.get("/api/coverage?model=utopia").status_code == 404
+
+
+def test_diff_needs_two_known_models(site_client: FlaskClient) -> None:
+    data = json.loads(site_client.get("/api/diff?a=current&b=care-review-2022").data)
+    assert "iro" in data["roles_removed"]
+    assert data["provisions_to_amend"]
+    assert site_client.get("/api/diff?a=current").status_code == 400
+    assert site_client.get("/api/diff?a=current&b=utopia").status_code == 404
+
+
+def test_design_paths_negotiate_json(site_client: FlaskClient) -> None:
+    for path in ("/models", "/models/current", "/coverage", "/diff?a=current&b=adcs-2018"):
+        answer = site_client.get(path, headers=JSON)
+        assert answer.mimetype == "application/json", path
+        json.loads(answer.data)
+
+
+def test_unknown_role_is_404_problem(site_client: FlaskClient) -> None:
+    answer = site_client.get("/api/roles/wizard")
+    assert answer.status_code == 404 and answer.mimetype == "application/problem+json"
+
+
+# --- /validate ------------------------------------------------------------------------------
+
+def test_validate_yaml_proposal(site_client: FlaskClient) -> None:
+    answer = site_client.post("/api/validate", data=PROPOSAL.read_bytes(),
+                              content_type="application/yaml")
+    assert answer.status_code == 200, answer.data[:500]
+    report = json.loads(answer.data)
+    assert {c["model"] for c in report["cells"]} == {"council-advocate-pilot"}
+    assert isinstance(report["conforms"], bool)
+
+
+def test_validate_multipart_upload_renders_html_for_browsers(site_client: FlaskClient) -> None:
+    with PROPOSAL.open("rb") as handle:
+        answer = site_client.post("/validate", data={"proposal": (handle, "proposal.yaml")},
+                                  headers={"Accept": "text/html"},
+                                  content_type="multipart/form-data")
+    assert answer.status_code == 200 and answer.mimetype == "text/html"
+    assert "council-advocate-pilot" in answer.text
+
+
+def test_validate_turtle_proposal(site_client: FlaskClient, tmp_path: Path) -> None:
+    turtle = (REPO / "data" / "models" / "adcs-2018.ttl").read_text().replace(
+        "model:adcs-2018", "model:adcs-copy").replace("--adcs-2018", "--adcs-copy")
+    answer = site_client.post("/validate", data=turtle, content_type="text/turtle")
+    assert answer.status_code == 200, answer.data[:500]
+    assert "adcs-copy" in {c["model"] for c in json.loads(answer.data)["cells"]}
+
+
+@pytest.mark.parametrize("body,content_type,status", [
+    (b"slug: [unclosed", "application/yaml", 422),
+    (b"slug: x\nlabel: y\nassignments:\n  refer-to-cafcass: wizard\n", "application/yaml", 422),
+    (b"", "application/yaml", 400),
+    (b"hello", "text/plain", 415),
+    (b"#" * (PROPOSAL_MAX_BYTES + 1), "application/yaml", 413),
+])
+def test_validate_refuses_bad_proposals(site_client: FlaskClient, body: bytes,
+                                        content_type: str, status: int) -> None:
+    answer = site_client.post("/api/validate", data=body, content_type=content_type)
+    assert answer.status_code == status, answer.data[:300]
+    assert answer.mimetype == "application/problem+json"
+
+
+# --- serving --graph files: no snapshot, no pages; SPARQL still works -----------------------
+
+def test_pages_without_snapshot_are_503_problems(sparql_client: FlaskClient) -> None:
+    for path in ("/", "/id/role/iro", "/api/roles", "/coverage", "/def"):
+        answer = sparql_client.get(path)
+        assert answer.status_code == 503, path
+        assert answer.mimetype == "application/problem+json"
+        assert "--graph" in json.loads(answer.data)["detail"]
+    assert sparql_client.get("/sparql?query=ASK{?s ?p ?o}").status_code == 200
