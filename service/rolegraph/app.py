@@ -19,6 +19,7 @@ from rolegraph import config, problems, safety
 from rolegraph.build import current_snapshot
 from rolegraph.engine import Engine
 from rolegraph.web import SERVED, Runner, Served, ops, sparql
+from rolegraph.web import diagrams as trainer
 from rolegraph.web import api, pages
 
 log = logging.getLogger("rolegraph.app")
@@ -34,6 +35,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.extensions[SERVED] = load_served(app.config)
     app.register_blueprint(sparql.bp, url_prefix="/sparql")  # SPARQL 1.1 Protocol
     app.register_blueprint(ops.bp)  # /health, /ready, /.well-known/void
+    app.register_blueprint(trainer.bp)  # /diagrams/..., /roles/{slug}/card
     pages.init_app(app)  # the coverage analysis, computed once before workers fork
     app.register_blueprint(pages.bp)  # pages, /id/{kind}/{slug}, /def, /legislation, /queries
     app.register_blueprint(api.bp)  # /api/..., /validate, /openapi.json

@@ -1,0 +1,195 @@
+"""Diagrams and role cards over HTTP, for trainers:
+
+    /diagrams/model/{model}.{svg|png|pdf|dot|mmd}?role=&setting=&compare=
+    /roles/{role}/card?model=        (HTML with print styles)
+    /roles/{role}/card.pdf?model=
+
+Every name is checked against a strict slug pattern and the snapshot's own lists before use
+(unknown path names 404, bad or unknown query parameters 400, both as problem+json), so no
+user text reaches a file path or a query. Outputs depend only on the immutable snapshot and
+are kept in a small in-memory cache."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+
+from rolegraph import cards, config, diagrams, pack, render
+from rolegraph.analysis import Analysis
+from rolegraph.problems import PROBLEMS, ProblemError
+from rolegraph.snapshot import SnapshotStore, default_state_dir
+from rolegraph.sources import open_tree
+from rolegraph.web import served
+
+bp = Blueprint("diagrams", __name__)
+log = logging.getLogger("rolegraph.web.diagrams")
+
+TRAINER = "rolegraph.trainer"  # key in app.extensions: (Analysis, Facts), built on first use
+NOT_FOUND = PROBLEMS + "not-found"
+BAD_PARAMETER = PROBLEMS + "bad-parameter"
+NO_SNAPSHOT = PROBLEMS + "no-snapshot"
+EXTENSIONS = {"svg": "svg", "png": "png", "pdf": "pdf", "dot": "dot", "mmd": "mermaid"}
+MEDIA = {**render.MEDIA_TYPES, "mermaid": "text/plain; charset=utf-8"}
+DIAGRAM_PARAMS = {"role", "setting", "compare"}
+CARD_PARAMS = {"model"}
+CACHE_CONTROL = "public, max-age=3600"
+CACHE_ENTRIES = 64
+_lock = threading.Lock()
+
+
+class Outputs:
+    """The analysis of the served snapshot and the outputs already made from it."""
+
+    def __init__(self, analysis: Analysis) -> None:
+        self.analysis = analysis
+        self.facts = diagrams.collect(analysis)
+        self.made: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+
+    def get(self, key: tuple[Any, ...], make: Any) -> bytes:
+        with _lock:
+            if key in self.made:
+                self.made.move_to_end(key)
+                return self.made[key]
+        body: bytes = make()
+        with _lock:
+            self.made[key] = body
+            while len(self.made) > CACHE_ENTRIES:
+                self.made.popitem(last=False)
+        return body
+
+
+def outputs() -> Outputs:
+    found: Outputs | None = current_app.extensions.get(TRAINER)
+    if found is None:
+        with _lock:
+            found = current_app.extensions.get(TRAINER)
+            if found is None:
+                found = Outputs(load_analysis())
+                current_app.extensions[TRAINER] = found
+    return found
+
+
+def load_analysis() -> Analysis:
+    """The analysis the pages already built, if any, else one of the served snapshot."""
+    site = current_app.extensions.get("rolegraph.site")
+    if site is not None and isinstance(getattr(site, "analysis", None), Analysis):
+        existing: Analysis = site.analysis
+        return existing
+    cfg = current_app.config
+    if cfg.get(config.GRAPH_FILES):
+        raise ProblemError(503, "Diagrams need the built snapshot",
+                           "This service serves RDF files given with --graph, so diagrams and "
+                           "role cards are off; the SPARQL endpoint works.", NO_SNAPSHOT)
+    state = cfg.get(config.STATE_DIR)
+    store = SnapshotStore(Path(state) if state else default_state_dir())
+    snapshot = store.snapshot(served().version)
+    if snapshot is None:
+        raise ProblemError(503, "Diagrams need the built snapshot",
+                           f"Snapshot {served().version} is not in the state folder.",
+                           NO_SNAPSHOT)
+    source = cfg.get(config.SOURCE)
+    return Analysis(snapshot, open_tree(Path(source) if source else None))
+
+
+def checked_args(allowed: set[str]) -> dict[str, str]:
+    """The query parameters, each at most once and a well-formed slug; others refused."""
+    unknown = sorted(set(request.args) - allowed)
+    if unknown:
+        raise ProblemError(400, "Unknown parameter",
+                           f"unknown query parameter(s): {', '.join(unknown)}; "
+                           f"allowed: {', '.join(sorted(allowed))}", BAD_PARAMETER)
+    args = {}
+    for name in request.args:
+        values = request.args.getlist(name)
+        if len(values) != 1 or not diagrams.valid_slug(values[0]):
+            raise ProblemError(400, "Bad parameter",
+                               f"'{name}' must be given once, as a lower-case slug such as "
+                               "'care-review-2022'", BAD_PARAMETER)
+        args[name] = values[0]
+    return args
+
+
+def known(kind: str, name: str, names: list[str], status: int) -> str:
+    if not diagrams.valid_slug(name) or name not in names:
+        raise ProblemError(status, "Not Found" if status == 404 else "Bad parameter",
+                           f"unknown {kind} '{name[:80]}' (known: {', '.join(names)})",
+                           NOT_FOUND if status == 404 else BAD_PARAMETER)
+    return name
+
+
+def slugs(iris: Any) -> list[str]:
+    return [diagrams.slug(str(i)) for i in iris]
+
+
+@bp.get("/diagrams/model/<filename>")
+def model_diagram(filename: str) -> Response:
+    name, dot, ext = filename.rpartition(".")
+    if not dot or ext not in EXTENSIONS:
+        raise ProblemError(404, "Not Found", "diagrams are /diagrams/model/{model}."
+                           f"{{{'|'.join(EXTENSIONS)}}}", NOT_FOUND)
+    out = outputs()
+    facts = out.facts
+    args = checked_args(DIAGRAM_PARAMS)
+    model = known("model", name, slugs(facts.report.models), 404)
+    role = args.get("role")
+    setting = args.get("setting")
+    compare = args.get("compare")
+    if role is not None:
+        known("role", role, sorted(slugs(facts.roles)), 400)
+    if setting is not None:
+        known("setting", setting, sorted(slugs(facts.settings)), 400)
+    if compare is not None:
+        known("model", compare, slugs(facts.report.models), 400)
+    fmt = EXTENSIONS[ext]
+
+    def make() -> bytes:
+        if compare:
+            view = diagrams.comparison(facts, out.analysis.diff(model, compare), role, setting)
+            dot_text = diagrams.comparison_dot(view, facts.report)
+            mmd = diagrams.comparison_mermaid(view, facts.report)
+        else:
+            single = diagrams.model_view(facts, model, role, setting)
+            dot_text, mmd = diagrams.to_dot(single), diagrams.to_mermaid(single)
+        body = pack.diagram_output(dot_text, mmd, fmt)
+        return body if isinstance(body, bytes) else body.encode()
+
+    body = out.get(("diagram", model, role, setting, compare, fmt), make)
+    return respond(body, MEDIA[fmt], f"{model}{'-vs-' + compare if compare else ''}.{ext}")
+
+
+@bp.get("/roles/<name>/card")
+@bp.get("/roles/<name>/card.pdf", endpoint="role_card_pdf")
+def role_card(name: str) -> Response:
+    out = outputs()
+    facts = out.facts
+    args = checked_args(CARD_PARAMS)
+    role = known("role", name, sorted(slugs(facts.roles)), 404)
+    model = known("model", args.get("model", "current"), slugs(facts.report.models), 400)
+    pdf = request.path.endswith(".pdf")
+
+    def make() -> bytes:
+        page = cards.card_html([cards.role_card(out.analysis, facts, role, model)])
+        return cards.card_pdf(page) if pdf else page.encode()
+
+    body = out.get(("card", role, model, pdf), make)
+    if pdf:
+        return respond(body, "application/pdf", f"card-{role}-{model}.pdf")
+    return respond(body, "text/html; charset=utf-8", None)
+
+
+def respond(body: bytes, media: str, filename: str | None) -> Response:
+    response = Response(body, mimetype=media.split(";")[0])
+    response.headers["Content-Type"] = media
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    digest = hashlib.sha256(body).hexdigest()[:16]
+    response.headers["ETag"] = f'"{served().version}-{digest}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if filename:
+        response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
