@@ -1,0 +1,189 @@
+"""Role diagrams: every model's SVG shows exactly its roles and functions; comparisons mark
+every change Analysis.diff finds; the CLI writes every format; print PNGs for a human look."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from rolegraph import diagrams, render
+from rolegraph.analysis import Analysis
+from rolegraph.cli import main
+from rolegraph.coverage import slug
+from rolegraph.snapshot import Snapshot
+from rolegraph.sources import shipped_tree
+
+REPO = Path(__file__).resolve().parents[1]
+OUTPUT = REPO / "test-output" / "trainer"
+MODELS = ["current", "csw-bill-2016", "fostering-stocktake-2018", "adcs-2018",
+          "government-response-2018", "care-review-2022", "nagalro-2022",
+          "government-response-2023"]
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(scope="session")
+def analysis(snapshot: Snapshot) -> Analysis:
+    return Analysis(snapshot, shipped_tree())
+
+
+@pytest.fixture(scope="session")
+def facts(analysis: Analysis) -> diagrams.Facts:
+    return diagrams.collect(analysis)
+
+
+def svg_ids(svg: bytes) -> dict[str, ET.Element]:
+    """Element ids of a Graphviz SVG (it prefixes HTML-label cell anchors with "a_")."""
+    root = ET.fromstring(svg)
+    assert root.tag == f"{SVG}svg"
+    return {e.get("id", ""): e for e in root.iter() if e.get("id")}
+
+
+def text_of(element: ET.Element) -> str:
+    return " ".join(t.text or "" for t in element.iter(f"{SVG}text"))
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_model_svg_shows_its_roles_and_functions_and_nothing_it_excludes(
+        facts: diagrams.Facts, model: str) -> None:
+    m = facts.model(model)
+    view = diagrams.model_view(facts, model)
+    ids = svg_ids(render.render(diagrams.to_dot(view), "svg"))
+    included = facts.included[m]
+    holding = set()
+    for function in facts.functions:
+        holders = facts.holders(m, function)
+        for holder in holders:
+            holding.add(holder.role)
+            assert f"a_fn--{slug(holder.role)}--{slug(function)}" in ids, (model, function)
+        cell = facts.report.cell(m, function)
+        if not holders and not cell.retired:
+            assert f"a_fn--gap--{slug(function)}" in ids, f"gap {function} not shown"
+    for role in facts.roles:
+        shown = f"a_role--{slug(role)}" in ids
+        assert shown == (role in holding), (model, role)
+        if role not in included:  # nothing a model excludes appears, not even a function row
+            assert not any(i.startswith(f"a_fn--{slug(role)}--") for i in ids)
+    # roles the model includes that hold nothing are named in the note under the grid
+    notes = text_of(ids["notes"])
+    for role in included - holding:
+        assert facts.roles[role].label.split()[0] in notes
+    assert "a_legend" in ids
+
+
+def test_no_iro_under_the_care_review(facts: diagrams.Facts) -> None:
+    ids = svg_ids(render.render(diagrams.to_dot(diagrams.model_view(facts, "care-review-2022")),
+                                "svg"))
+    assert not [i for i in ids if "iro" in i.split("--")]
+
+
+def test_every_function_carries_its_legal_basis(facts: diagrams.Facts) -> None:
+    ids = svg_ids(render.render(diagrams.to_dot(diagrams.model_view(facts, "current")), "svg"))
+    cell = ids["a_fn--iro--refer-to-cafcass"]
+    anchor = next(cell.iter("{http://www.w3.org/2000/svg}a"))
+    assert "CA 1989 s.25B(3)(a)" in anchor.get("{http://www.w3.org/1999/xlink}title", "")
+    assert "CA 1989 s.25B(3)(a)" in text_of(cell)
+
+
+def test_comparison_marks_every_function_that_changes(analysis: Analysis,
+                                                      facts: diagrams.Facts) -> None:
+    diff = analysis.diff("current", "care-review-2022")
+    assert diff.changes
+    view = diagrams.comparison(facts, diff)
+    dot = diagrams.comparison_dot(view, facts.report)
+    ids = svg_ids(render.render(dot, "svg"))
+    words = {"moved": "[MOVED]", "lost": "[GAP]", "retired": "[RETIRED]", "gained": "[NEW]"}
+    mark_fills = {m.fill for m in diagrams.MARKS.values()}
+    for change in diff.changes:
+        cell = ids[f"a_fn--{slug(change.function)}"]
+        assert words[change.kind] in text_of(cell), change.function  # reads in black and white
+        fill = re.search(f'BGCOLOR="(#[0-9a-f]+)" ID="fn--{slug(change.function)}"', dot)
+        assert fill and fill.group(1) in mark_fills, change.function  # and in colour
+    changed = {c.function for c in diff.changes}
+    for row in view.rows:  # nothing unchanged is marked as moved
+        assert ("moved" in row.marks) == (row.function in changed and
+                                          next(c for c in diff.changes
+                                               if c.function == row.function).kind == "moved")
+    # the removed IRO is on the left only, marked; the new expert practitioner is not drawn
+    # (it holds nothing), and the right side has no IRO
+    assert "a--role--iro" in ids and "b--role--iro" not in ids
+    assert "[REMOVED under B]" in text_of(ids["a--role--iro"])
+
+
+def test_comparison_marks_contested_holders(analysis: Analysis, facts: diagrams.Facts) -> None:
+    view = diagrams.comparison(facts, analysis.diff("current", "care-review-2022"))
+    contested = {r.function for r in view.rows if any(h.confidence == "contested"
+                                                      for h in r.after)}
+    assert contested
+    for row in view.rows:
+        assert ("contested" in row.marks) == (row.function in contested)
+
+
+def test_setting_filter_keeps_only_functions_in_that_setting(facts: diagrams.Facts) -> None:
+    view = diagrams.model_view(facts, "current", setting="childrens-home")
+    shown = {e.function for b in view.boxes.values() for e in b.entries}
+    home = str(diagrams.entity("setting", "childrens-home"))
+    assert shown and all(home in facts.functions[f].settings for f in shown)
+    assert str(diagrams.entity("role", "reg44-visitor")) in view.boxes
+    assert str(diagrams.entity("role", "cafcass-guardian")) not in view.boxes  # court only
+
+
+def test_role_filter_keeps_one_role(facts: diagrams.Facts) -> None:
+    view = diagrams.model_view(facts, "current", role="advocate")
+    assert list(view.boxes) == [str(diagrams.entity("role", "advocate"))]
+
+
+@pytest.mark.parametrize("bad", [dict(model="nope"), dict(model="current", role="nobody"),
+                                 dict(model="current", setting="moon")])
+def test_unknown_names_are_refused(facts: diagrams.Facts, bad: dict[str, str]) -> None:
+    with pytest.raises(LookupError, match="known:"):
+        diagrams.model_view(facts, **bad)
+
+
+def test_mermaid_text_is_escaped(facts: diagrams.Facts) -> None:
+    text = diagrams.to_mermaid(diagrams.model_view(facts, "current"))
+    assert text.startswith("---\ntitle: \"") and "\nflowchart LR\n" in text
+    body = text.split("flowchart LR", 1)[1]
+    for line in body.splitlines():
+        if '["' in line:  # every label's quotes are balanced: none leaks from the data
+            assert line.count('"') % 2 == 0, line
+
+
+@pytest.mark.parametrize("fmt,magic", [("svg", b"<?xml"), ("png", b"\x89PNG"),
+                                       ("pdf", b"%PDF"), ("dot", b"digraph"),
+                                       ("mermaid", b"---")])
+def test_cli_writes_each_format(state_dir: Path, tmp_path: Path, fmt: str,
+                                magic: bytes) -> None:
+    out = tmp_path / f"diagram.{fmt}"
+    result = CliRunner().invoke(main, ["diagram", "--model", "current", "--setting",
+                                       "childrens-home", "--compare", "care-review-2022",
+                                       "--format", fmt, "-o", str(out),
+                                       "--state-dir", str(state_dir)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(magic)
+
+
+def test_cli_refuses_unknown_model(state_dir: Path) -> None:
+    result = CliRunner().invoke(main, ["diagram", "--model", "nope", "--format", "dot",
+                                       "--state-dir", str(state_dir)])
+    assert result.exit_code == 2 and "unknown model 'nope'" in result.output
+
+
+def test_print_pngs_for_a_human_look(analysis: Analysis, facts: diagrams.Facts) -> None:
+    """test-output/trainer/: the current diagram and the current vs care review comparison,
+    fitted to A4 landscape at 300 dpi (look at them; the card PNG is in test_cards.py)."""
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    current = render.render(diagrams.to_dot(diagrams.model_view(facts, "current")), "png")
+    compare = render.render(diagrams.comparison_dot(
+        diagrams.comparison(facts, analysis.diff("current", "care-review-2022")),
+        facts.report), "png")
+    for name, data in (("diagram-current.png", current),
+                       ("compare-current-vs-care-review-2022.png", compare)):
+        assert data.startswith(b"\x89PNG")
+        (OUTPUT / name).write_bytes(data)
+        width = int.from_bytes(data[16:20], "big")
+        height = int.from_bytes(data[20:24], "big")
+        assert width <= 11.0 * 300 + 4 and height <= 7.3 * 300 + 4  # fits A4 landscape
