@@ -61,7 +61,7 @@ def test_a_role_with_nothing_held_says_so(analysis: Analysis, facts: diagrams.Fa
 @pytest.mark.parametrize("role", ["iro", "social-worker", "advocate", "cafcass-guardian"])
 def test_each_card_prints_on_one_a4_page(analysis: Analysis, facts: diagrams.Facts,
                                           role: str) -> None:
-    from pypdf import PdfReader  # noqa: PLC0415
+    from pypdf import PdfReader
 
     pdf = cards.card_pdf(cards.card_html([cards.role_card(analysis, facts, role, "current")]))
     (OUTPUT / "cards").mkdir(parents=True, exist_ok=True)

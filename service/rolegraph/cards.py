@@ -173,9 +173,9 @@ def elsewhere(analysis: Analysis, facts: Facts, role: str, model: str) -> list[E
             if role in after and role not in before:
                 gains.append(report.label(change.function))
             elif role in before and role not in after:
-                to = ", ".join(facts.roles[h.role].name for h in change.after) or "nobody"
+                to = ", ".join(facts.roles[h.role].name for h in change.after) or "no holder"
                 loses.append(f"{report.label(change.function)} (to {to})")
-                for name in [facts.roles[h.role].name for h in change.after] or ["nobody"]:
+                for name in [facts.roles[h.role].name for h in change.after] or ["no holder"]:
                     destinations[name] = destinations.get(name, 0) + 1
         summary = "no change for this role" if not gains and not loses else ""
         if len(loses) > 3:  # a page has room for where they go, not for each of them
