@@ -18,9 +18,8 @@ from flask_cors import CORS
 from rolegraph import config, problems, safety
 from rolegraph.build import current_snapshot
 from rolegraph.engine import Engine
-from rolegraph.web import SERVED, Runner, Served, ops, sparql
+from rolegraph.web import SERVED, Runner, Served, api, ops, pages, sparql
 from rolegraph.web import diagrams as trainer
-from rolegraph.web import api, pages
 
 log = logging.getLogger("rolegraph.app")
 

@@ -434,7 +434,9 @@ def comparison(facts: Facts, diff: ModelDiff, role: str | None = None,
 
 
 def move_note(facts: Facts, change: FunctionChange) -> str:
-    names = lambda hs: ", ".join(facts.roles[h.role].name for h in hs) or "nobody"  # noqa: E731
+    def names(holders: tuple[Holder, ...]) -> str:
+        return ", ".join(facts.roles[h.role].name for h in holders) or "nobody"
+
     if change.kind == "retired":
         return "retired under B"
     if change.kind == "lost":

@@ -22,6 +22,7 @@ from flask import Blueprint, Response, current_app, request
 
 from rolegraph import cards, config, diagrams, pack, render
 from rolegraph.analysis import Analysis
+from rolegraph.coverage import slug
 from rolegraph.problems import PROBLEMS, ProblemError
 from rolegraph.snapshot import SnapshotStore, default_state_dir
 from rolegraph.sources import open_tree
@@ -124,7 +125,7 @@ def known(kind: str, name: str, names: list[str], status: int) -> str:
 
 
 def slugs(iris: Any) -> list[str]:
-    return [diagrams.slug(str(i)) for i in iris]
+    return [slug(str(i)) for i in iris]
 
 
 @bp.get("/diagrams/model/<filename>")
