@@ -17,7 +17,7 @@ from flask_cors import CORS
 
 from rolegraph import config, problems, safety
 from rolegraph.build import current_snapshot
-from rolegraph.engine import Engine
+from rolegraph.engine import Engine, EngineError
 from rolegraph.web import SERVED, Runner, Served, api, ops, pages, sparql
 from rolegraph.web import diagrams as trainer
 
@@ -48,12 +48,15 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     cache_mb = int(app.config[config.RESULT_CACHE_MB])
     if cache_mb > 0:
         app.wsgi_app = ops.ResponseCache(  # type: ignore[method-assign]
-            app.wsgi_app, cache_mb * 1024 * 1024, log=bool(app.config[config.ACCESS_LOG]))
+            app.wsgi_app, cache_mb * 1024 * 1024, log=bool(app.config[config.ACCESS_LOG]),
+            version=getattr(app.extensions[SERVED].runner, "version_now", None))
     return app
 
 
 def load_served(cfg: Mapping[str, Any]) -> Served:
     """The store and its runner; the query child is forked later, per worker."""
+    if cfg.get(config.STORE_URL):
+        return load_remote(cfg)
     engine = load_engine(cfg)
     named = frozenset(g.value for g in engine.store.named_graphs()
                       if isinstance(g, ox.NamedNode))
@@ -64,6 +67,38 @@ def load_served(cfg: Mapping[str, Any]) -> Served:
     safety.warm_up(engine.store, allowed)
     return Served(engine.store, engine.version, make_runner(cfg, work), named,
                   stats=dataset_stats(engine.store), limits=config.settings_summary(dict(cfg)))
+
+
+def load_remote(cfg: Mapping[str, Any]) -> Served:
+    """A remote SPARQL store: the version its pointer names, and a runner that forwards."""
+    from rolegraph.remote import RemoteRunner, RemoteStore, ServedVersion, StoreError, StoreSettings
+
+    settings = StoreSettings.from_config(cfg)
+    store = RemoteStore(settings, timeout=float(cfg[config.QUERY_TIMEOUT]))
+    try:
+        version = store.served_version()
+    except StoreError as error:
+        raise EngineError(f"the SPARQL store at {settings.where} did not answer: "
+                          f"{error}") from error
+    if version is None:
+        raise EngineError(f"the SPARQL store at {settings.where} serves no rolegraph version "
+                          "yet: run `rolegraph load --store-url ...` first")
+
+    def switch(new: ServedVersion) -> None:  # the loader switched versions: follow it
+        served.version, served.named_graphs = new.id, new.named_graphs
+        served.stats = remote_stats(new)
+
+    runner = RemoteRunner(store, version, timeout=float(cfg[config.QUERY_TIMEOUT]),
+                          unknown_graphs=str(cfg[config.UNKNOWN_GRAPHS]),
+                          refresh=float(cfg[config.STORE_REFRESH]), on_change=switch)
+    served = Served(store, version.id, runner, version.named_graphs,
+                    stats=remote_stats(version), limits=config.settings_summary(dict(cfg)))
+    log.info("answering from %s, version %s", store, version.id)
+    return served
+
+
+def remote_stats(version: Any) -> dict[str, int]:
+    return {"total": version.triples, "default": version.triples, "subjects": version.subjects}
 
 
 def load_engine(cfg: Mapping[str, Any]) -> Engine:

@@ -214,6 +214,11 @@ from rolegraph.serve import serve  # noqa: E402 - serve imports the options abov
 
 main.add_command(serve)
 
+from rolegraph.load_cli import drop_command, load_command  # noqa: E402
+
+main.add_command(load_command)
+main.add_command(drop_command)
+
 from rolegraph.trainer_cli import card_command, diagram_command, pack_command  # noqa: E402
 
 main.add_command(diagram_command)

@@ -19,6 +19,14 @@ CORS_ORIGINS = "CORS_ORIGINS"            # Access-Control-Allow-Origin for /spar
 ACCESS_LOG = "ACCESS_LOG"                # one JSON line per request on the rolegraph.access logger
 RESULT_CACHE_MB = "RESULT_CACHE_MB"      # per worker: answers kept for repeated queries (0: off)
 UNKNOWN_GRAPHS = "UNKNOWN_GRAPHS"        # "refuse" (400) or "empty": FROM/*-graph-uri not served
+# A remote SPARQL 1.1 store instead of the embedded one (remote.py, docs/remote-stores.md).
+STORE_URL = "STORE_URL"                  # its query endpoint; None: the embedded store
+UPDATE_URL = "UPDATE_URL"                # its update endpoint (rolegraph load); None: STORE_URL
+GRAPH_STORE_URL = "GRAPH_STORE_URL"      # its Graph Store Protocol endpoint, if any (load)
+STORE_USER = "STORE_USER"                # credentials, from the environment only; never logged
+STORE_PASSWORD = "STORE_PASSWORD"
+STORE_AUTH = "STORE_AUTH"                # "basic" or "digest" (Virtuoso's /sparql-auth)
+STORE_REFRESH = "STORE_REFRESH"          # seconds between reads of the served-version pointer
 
 
 class DefaultConfig:
@@ -37,6 +45,13 @@ class DefaultConfig:
     ACCESS_LOG: bool = True
     UNKNOWN_GRAPHS: str = "refuse"
     RESULT_CACHE_MB: int = 32
+    STORE_URL: str | None = None
+    UPDATE_URL: str | None = None
+    GRAPH_STORE_URL: str | None = None
+    STORE_USER: str | None = None
+    STORE_PASSWORD: str | None = None
+    STORE_AUTH: str = "basic"
+    STORE_REFRESH: float = 5.0
     # Flask's own request-size limit: a bigger body is 413 before we read it.
     MAX_CONTENT_LENGTH: int = 1024 * 1024
     MAX_FORM_MEMORY_SIZE: int = 1024 * 1024

@@ -24,6 +24,7 @@ QUERY_TIMEOUT = PROBLEMS + "query-timeout"            # past the per-query time 
 RESULT_TOO_LARGE = PROBLEMS + "result-too-large"      # past the row or byte cap
 REQUEST_TOO_LARGE = PROBLEMS + "request-too-large"    # body or URL over the size limit
 ENGINE_FAILURE = PROBLEMS + "engine-failure"          # our fault: the query process died
+STORE_UNAVAILABLE = PROBLEMS + "store-unavailable"    # the remote SPARQL store did not answer
 
 MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("rolegraph.problems")

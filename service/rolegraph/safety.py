@@ -42,6 +42,7 @@ TOO_LARGE = "too-large"
 TIMEOUT = "timeout"
 EVALUATION = "evaluation"
 CRASHED = "crashed"
+UNAVAILABLE = "unavailable"  # a remote store did not answer (remote.py)
 
 # A superset filter, not the judge: a query that nowhere contains these words cannot hold a
 # SERVICE or FROM clause (SPARQL keywords have no escapes), so it skips the slow parse.

@@ -77,13 +77,25 @@ def default_workers() -> int:
                    "[env ROLEGRAPH_QUERY_TIMEOUT; default 10].")
 @click.option("--max-rows", type=int, default=None,
               help="Most solutions or triples in one result [env ROLEGRAPH_MAX_ROWS; default 100000].")
+@click.option("--store-url", default=None,
+              help="Answer from this remote SPARQL 1.1 store (its query endpoint) instead of "
+                   "the embedded one; load it first with `rolegraph load` "
+                   "[env ROLEGRAPH_STORE_URL; credentials: ROLEGRAPH_STORE_USER/_PASSWORD].")
+@click.option("--update-url", default=None,
+              help="The store's update endpoint [env ROLEGRAPH_UPDATE_URL].")
+@click.option("--graph-store-url", default=None,
+              help="The store's Graph Store Protocol endpoint [env ROLEGRAPH_GRAPH_STORE_URL].")
 @source_option
 @state_option
 def serve(host: str, port: int, workers: int, graphs: tuple[Path, ...],
-          query_timeout: float | None, max_rows: int | None,
+          query_timeout: float | None, max_rows: int | None, store_url: str | None,
+          update_url: str | None, graph_store_url: str | None,
           source: Path | None, state_dir: Path | None) -> None:
     """Serve the SPARQL endpoint (read-only) at http://HOST:PORT/sparql."""
     overrides = flag_overrides(graphs, query_timeout, max_rows, source, state_dir)
+    overrides.update({key: value for key, value in ((config.STORE_URL, store_url),
+                      (config.UPDATE_URL, update_url), (config.GRAPH_STORE_URL, graph_store_url))
+                      if value})
     try:
         app = create_app(overrides)
     except (BuildError, SourceError, EngineError) as error:

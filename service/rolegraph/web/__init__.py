@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pyoxigraph as ox
 from flask import current_app
 
 from rolegraph.safety import Outcome, QueryJob
+
+if TYPE_CHECKING:
+    from rolegraph.remote import RemoteStore
 
 SERVED = "rolegraph.served"  # key in app.extensions
 
@@ -22,7 +25,7 @@ class Runner(Protocol):
 class Served:
     """What the service answers from: the store, its version and the runner that queries it."""
 
-    store: ox.Store
+    store: ox.Store | RemoteStore  # embedded, or a remote SPARQL store (remote.py)
     version: str  # the snapshot id (or a digest of --graph files): ETags name it
     runner: Runner
     named_graphs: frozenset[str]

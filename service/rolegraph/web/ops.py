@@ -146,8 +146,10 @@ class ResponseCache:
 
     VARY = ("HTTP_ACCEPT", "HTTP_ACCEPT_ENCODING", "HTTP_ORIGIN")
 
-    def __init__(self, app: WsgiApp, budget_bytes: int, log: bool) -> None:
+    def __init__(self, app: WsgiApp, budget_bytes: int, log: bool,
+                 version: Callable[[], str] | None = None) -> None:
         self.app = app
+        self.version = version  # a remote store may switch versions: keys name the version
         self.budget = budget_bytes
         self.log = log
         self.used = 0
@@ -176,7 +178,8 @@ class ResponseCache:
                 or "query=" not in environ.get("QUERY_STRING", "")):
             return None
         return (environ["PATH_INFO"], environ["QUERY_STRING"],
-                *(environ.get(name, "") for name in self.VARY))
+                *(environ.get(name, "") for name in self.VARY),
+                self.version() if self.version else "")
 
     def fill(self, key: tuple[str, ...], environ: dict[str, Any],
              start_response: StartResponse) -> Iterable[bytes]:

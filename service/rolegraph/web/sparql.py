@@ -50,6 +50,7 @@ REFUSALS: dict[str, tuple[int, str, str]] = {
     safety.TOO_LARGE: (503, "Result too large", problems.RESULT_TOO_LARGE),
     safety.TIMEOUT: (503, "Query time limit reached", problems.QUERY_TIMEOUT),
     safety.CRASHED: (503, "Query process failed", problems.ENGINE_FAILURE),
+    safety.UNAVAILABLE: (503, "Store unavailable", problems.STORE_UNAVAILABLE),
 }
 
 
