@@ -13,6 +13,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -98,13 +99,68 @@ def sparql_graphs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     return [folder / "fixture.ttl", folder / "extra.nq"]
 
 
+# The endpoint suite runs once per store: the embedded one, and the same graphs loaded into
+# real remote stores (tests/stores.py): Virtuoso, and the Oxigraph server.
+STORES = ["embedded", "virtuoso", "oxigraph"]
+
+
+def store_or_skip(kind: str) -> None:
+    """Skip, saying why, where a store cannot run; CI installs both, so there it fails."""
+    from stores import IN_CI, missing
+
+    reason = missing(kind)
+    if reason and IN_CI:
+        pytest.fail(f"{reason} (CI must run the remote-store tests)")
+    if reason:
+        pytest.skip(reason)
+
+
+def loaded_store(kind: str, folder: Path, files: list[Path]) -> Any:
+    """Start a store of `kind` in `folder` and load `files` as rolegraph load does."""
+    import stores
+    from rolegraph import loader
+    from rolegraph.app import files_digest
+    from rolegraph.remote import RemoteStore, StoreSettings
+
+    store_or_skip(kind)
+    # The store's own stop a little after rolegraph's (1.5 s in sparql_server): the cross
+    # product in test_sparql_live must not keep the store busy for long after it.
+    process = (stores.virtuoso if kind == "virtuoso" else stores.oxigraph)(folder, **{
+        "virtuoso": {"max_seconds": 4}, "oxigraph": {"timeout_s": 4}}[kind]).start()
+    settings = StoreSettings(process.query_url, process.update_url, process.graph_store_url,
+                             process.user, process.password, process.auth)
+    try:
+        loader.load(RemoteStore(settings), files, files_digest(files), chunk=10)
+    except BaseException:
+        process.stop()
+        raise
+    return process
+
+
+@pytest.fixture(scope="session", params=STORES)
+def sparql_store(request: pytest.FixtureRequest, sparql_graphs: list[Path],
+                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """None for the embedded store, else a started remote store holding the fixture graphs."""
+    kind = request.param
+    if kind == "embedded":
+        yield None
+        return
+    process = loaded_store(kind, tmp_path_factory.mktemp(kind), sparql_graphs)
+    yield process
+    process.stop()
+
+
+def store_overrides(store: Any) -> dict[str, Any]:
+    return {} if store is None else {"STORE_URL": store.query_url}
+
+
 @pytest.fixture(scope="session")
-def sparql_app(sparql_graphs: list[Path]) -> Iterator[Flask]:
+def sparql_app(sparql_graphs: list[Path], sparql_store: Any) -> Iterator[Flask]:
     from rolegraph.app import create_app
     from rolegraph.web import SERVED
 
     app = create_app({"TESTING": True, "GRAPH_FILES": [str(p) for p in sparql_graphs],
-                      "ACCESS_LOG": False, "QUERY_TIMEOUT": 5.0})
+                      "ACCESS_LOG": False, "QUERY_TIMEOUT": 5.0, **store_overrides(sparql_store)})
     yield app
     app.extensions[SERVED].runner.close()
 
@@ -163,11 +219,12 @@ def start_server(args: list[str], log: Path, startup: float = 60.0) -> LiveServe
 
 
 @pytest.fixture(scope="session")
-def sparql_server(sparql_graphs: list[Path],
+def sparql_server(sparql_graphs: list[Path], sparql_store: Any,
                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A real server (gunicorn, 2 workers) with a 1.5 s query time limit."""
     log = tmp_path_factory.mktemp("server") / "server.log"
-    graph_args = [arg for path in sparql_graphs for arg in ("--graph", str(path))]
+    graph_args = ([arg for path in sparql_graphs for arg in ("--graph", str(path))]
+                  if sparql_store is None else ["--store-url", sparql_store.query_url])
     server = start_server([*graph_args, "--workers", "2", "--query-timeout", "1.5"], log)
     yield server
     server.stop()
