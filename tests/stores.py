@@ -141,6 +141,9 @@ class StoreProcess:
         self.log = self.folder / f"{self.kind}.out"
 
     def start(self, timeout: float = 60.0) -> StoreProcess:
+        stale_lock = self.folder / "virtuoso.lck"  # left by a SIGKILL; Virtuoso would refuse
+        if self.kind == "virtuoso" and stale_lock.exists():
+            stale_lock.unlink()
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(self.command, stdout=out, stderr=subprocess.STDOUT,
                                             stdin=subprocess.DEVNULL, cwd=self.folder,
