@@ -118,6 +118,7 @@ def store_or_skip(kind: str) -> None:
 def loaded_store(kind: str, folder: Path, files: list[Path]) -> Any:
     """Start a store of `kind` in `folder` and load `files` as rolegraph load does."""
     import stores
+
     from rolegraph import loader
     from rolegraph.app import files_digest
     from rolegraph.remote import RemoteStore, StoreSettings
