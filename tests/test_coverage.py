@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pytest
@@ -195,10 +194,3 @@ def test_diff_of_a_model_with_itself_is_empty(analysis: Analysis) -> None:
     diff = analysis.diff("current", "government-response-2018")
     assert diff.changes == [] and diff.roles_added == [] and diff.amendments == []
 
-
-def data_fingerprint() -> str:
-    digest = hashlib.sha256()
-    for path in sorted((shipped_tree().root / "data").rglob("*")):
-        if path.is_file():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
