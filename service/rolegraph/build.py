@@ -59,12 +59,28 @@ def build(
     existing = store.snapshot(snapshot_id)
     if existing is not None and not force:
         progress(f"inputs unchanged: reusing snapshot {snapshot_id}")
-        store.point(tree.root, existing)
+        point(store, tree.root, existing, progress)
         return BuildResult(existing, reused=True)
-    snapshot = store.write(snapshot_id, *compile_tree(tree, progress))
-    store.point(tree.root, snapshot)
+    compiled = compile_tree(tree, progress)
+    try:
+        snapshot = store.write(snapshot_id, *compiled)
+    except OSError as error:  # a full disk or a read-only folder: refused, nothing changed
+        raise BuildError(f"cannot write snapshot {snapshot_id} to {store.root}: "
+                         f"{error.strerror or error}; the last good snapshot is unchanged"
+                         ) from error
+    point(store, tree.root, snapshot, progress)
     progress(f"snapshot {snapshot.id} written to {snapshot.path}")
     return BuildResult(snapshot, reused=False)
+
+
+def point(store: SnapshotStore, root: Path, snapshot: Snapshot, progress: Progress) -> None:
+    """Record `snapshot` as the last good one; a folder that cannot take the pointer (read
+    only, full) costs only the fallback for a later failed build, so it is reported, not fatal."""
+    try:
+        store.point(root, snapshot)
+    except OSError as error:
+        progress(f"could not record snapshot {snapshot.id} as current in {store.root}: "
+                 f"{error.strerror or error}")
 
 
 def compile_tree(tree: SourceTree, progress: Progress) -> tuple[Graph, Graph, dict[str, object]]:

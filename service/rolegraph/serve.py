@@ -1,11 +1,20 @@
 """`rolegraph serve`: the Flask app under gunicorn, the store loaded once in the master.
 
 The app is created before gunicorn starts (preload): workers are forked with the store in
-memory and share it copy-on-write; each worker then forks its own query child."""
+memory and share it copy-on-write; each worker then forks its own query child.
+
+SIGHUP to the master reloads: the app is created again (a changed source tree is rebuilt;
+a broken one keeps the last good snapshot, and the log says why), then gunicorn starts new
+workers on it and stops the old ones gracefully, so each request is answered wholly by one
+version. If the new app cannot be created at all, the running one keeps serving."""
 
 from __future__ import annotations
 
+import gc
+import logging
 import os
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +22,7 @@ import click
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
-from rolegraph import config
+from rolegraph import audit, config
 from rolegraph.app import create_app
 from rolegraph.build import BuildError
 from rolegraph.cli import source_option, state_option
@@ -21,30 +30,44 @@ from rolegraph.engine import EngineError
 from rolegraph.sources import SourceError
 from rolegraph.web import SERVED
 
+log = logging.getLogger("rolegraph.serve")
+
 
 class Server(BaseApplication):  # type: ignore[misc]
-    """gunicorn running an app object we already built (so it is loaded once)."""
+    """gunicorn running an app object we already built (so it is loaded once); SIGHUP
+    builds it again with `make_app`."""
 
-    def __init__(self, app: Flask, options: dict[str, Any]) -> None:
+    def __init__(self, app: Flask, options: dict[str, Any],
+                 make_app: Callable[[], Flask] | None = None) -> None:
         self.application = app
         self.options = options
+        self.make_app = make_app
         super().__init__()
+
+    def reload(self) -> None:
+        super().reload()
+        if self.make_app is not None:
+            self.application = self.callable = rebuilt(self.make_app, self.application)
+            settle()
+
+    def load(self) -> Flask:
+        settle()  # in the master, before the workers fork
+        return self.application
 
     def load_config(self) -> None:
         for key, value in self.options.items():
             self.cfg.set(key, value)
-
-    def load(self) -> Flask:
-        return self.application
 
 
 def gunicorn_options(app: Flask, host: str, port: int, workers: int) -> dict[str, Any]:
     query_timeout = float(app.config[config.QUERY_TIMEOUT])
     runner = app.extensions[SERVED].runner
 
-    def post_fork(_server: Any, _worker: Any) -> None:
-        start = getattr(runner, "start", None)  # fork the query child before the first request
-        if start:
+    def post_fork(_server: Any, worker: Any) -> None:
+        current = worker.app.wsgi() if hasattr(worker.app, "wsgi") else None  # after a reload
+        start = getattr(current.extensions[SERVED].runner if isinstance(current, Flask)
+                        else runner, "start", None)
+        if start:  # fork the query child before the first request
             start()
 
     return {
@@ -96,13 +119,51 @@ def serve(host: str, port: int, workers: int, graphs: tuple[Path, ...],
     overrides.update({key: value for key, value in ((config.STORE_URL, store_url),
                       (config.UPDATE_URL, update_url), (config.GRAPH_STORE_URL, graph_store_url))
                       if value})
+    log_to_stderr()
+    audit.install_from_env()  # tests only: ROLEGRAPH_AUDIT_LOG=FILE (audit.py)
     try:
         app = create_app(overrides)
     except (BuildError, SourceError, EngineError) as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"serving {app.extensions[SERVED].version} at http://{host}:{port}/sparql "
                f"with {workers} workers", err=True)
-    Server(app, gunicorn_options(app, host, port, workers)).run()
+    Server(app, gunicorn_options(app, host, port, workers),
+           make_app=lambda: create_app(overrides)).run()
+
+
+def rebuilt(make_app: Callable[[], Flask], current: Flask) -> Flask:
+    """The app for a reload: a new one, or `current` if none can be made (logged)."""
+    was = current.extensions[SERVED].version
+    log.warning("reload requested: building the service again (serving %s meanwhile)", was)
+    try:
+        app = make_app()
+    except Exception as error:  # whatever failed, the running service must stay up
+        log.error("reload refused, still serving %s: %s", was, error)
+        return current
+    now = app.extensions[SERVED].version
+    log.warning("reload: now serving %s%s", now, " (unchanged)" if now == was else
+                f" (was {was})")
+    return app
+
+
+def settle() -> None:
+    """Move everything loaded so far (the graph, the analysis: millions of objects) out of
+    the garbage collector's sight: a full collection in a worker then takes milliseconds,
+    not a pause in the latency tail, and it no longer writes to pages shared copy-on-write."""
+    gc.collect()
+    gc.freeze()
+
+
+def log_to_stderr() -> None:
+    """rolegraph's own log lines (build progress, refused rebuilds, reloads) on stderr,
+    beside gunicorn's; the access log has its own handler."""
+    logger = logging.getLogger("rolegraph")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter(
+            "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
 
 
 def flag_overrides(graphs: tuple[Path, ...], query_timeout: float | None,

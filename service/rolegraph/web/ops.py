@@ -144,7 +144,9 @@ class ResponseCache:
     negotiation headers. Sound because the snapshot is immutable for the process's life;
     it skips Flask's whole request/response cycle, which costs more than the query."""
 
-    VARY = ("HTTP_ACCEPT", "HTTP_ACCEPT_ENCODING", "HTTP_ORIGIN")
+    # Host too: /sparql resolves relative IRIs against the request URL, so one client's Host
+    # header must never shape the answer another client is replayed.
+    VARY = ("HTTP_ACCEPT", "HTTP_ACCEPT_ENCODING", "HTTP_ORIGIN", "HTTP_HOST", "wsgi.url_scheme")
 
     def __init__(self, app: WsgiApp, budget_bytes: int, log: bool,
                  version: Callable[[], str] | None = None) -> None:
@@ -172,10 +174,10 @@ class ResponseCache:
         return [stored.body]
 
     def key(self, environ: dict[str, Any]) -> tuple[str, ...] | None:
+        # Any GET (pages and diagrams too, not only /sparql): only answers marked `public`
+        # are kept, and every one of those is a function of the snapshot and the key.
         if (environ.get("REQUEST_METHOD") != "GET" or "HTTP_IF_NONE_MATCH" in environ
-                or "no-cache" in environ.get("HTTP_CACHE_CONTROL", "")
-                or not environ.get("PATH_INFO", "").startswith("/sparql")
-                or "query=" not in environ.get("QUERY_STRING", "")):
+                or "no-cache" in environ.get("HTTP_CACHE_CONTROL", "")):
             return None
         return (environ["PATH_INFO"], environ["QUERY_STRING"],
                 *(environ.get(name, "") for name in self.VARY),
