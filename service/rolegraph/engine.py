@@ -12,6 +12,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from rolegraph.snapshot import Snapshot
+from rolegraph.xmlguard import entity_refusal
 
 PREFIXES: dict[str, str] = {
     "rg": "https://w3id.org/rolegraph/def#",
@@ -105,6 +106,8 @@ class Engine:
                     f"{path}: unknown RDF file type (use one of {', '.join(sorted(INPUT_FORMATS))})"
                 )
             try:
+                if fmt == ox.RdfFormat.RDF_XML and (why := entity_refusal(Path(path).read_bytes())):
+                    raise EngineError(f"{path}: refused: {why}")  # xmlguard.py: billion laughs
                 store.load(path=str(path), format=fmt)
             except (SyntaxError, ValueError, OSError) as error:
                 raise EngineError(f"{path}: {error}") from error

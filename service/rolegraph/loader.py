@@ -32,6 +32,7 @@ from rolegraph.remote import (
     StoreError,
     version_graph,
 )
+from rolegraph.xmlguard import entity_refusal
 
 Progress = Callable[[str], None]
 DEFAULT_CHUNK = 5_000
@@ -66,6 +67,8 @@ def read_files(paths: Iterable[Path]) -> ox.Store:
         fmt = INPUT_FORMATS.get(Path(path).suffix.lower())
         if fmt is None:
             raise EngineError(f"{path}: unknown RDF file type")
+        if fmt == ox.RdfFormat.RDF_XML and (why := entity_refusal(Path(path).read_bytes())):
+            raise EngineError(f"{path}: refused: {why}")  # xmlguard.py: billion laughs
         try:
             store.load(path=str(path), format=fmt)
         except (SyntaxError, ValueError, OSError) as error:

@@ -91,10 +91,26 @@ def compose(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
             [(1, "a proposal is a mapping of keys (slug, label, roles, assignments, ...)")],
         )
     lines: dict[str, int] = {}
-    return to_python(node, "", lines), lines
+    try:
+        return to_python(node, "", lines), lines
+    except TooManyValues as error:
+        raise ProposalError(str(path), [(None, str(error))]) from error
+
+
+# YAML aliases (*name) reuse a node, so a tiny file can name billions of values ("billion
+# laughs"): reading stops at this many, far above any real proposal (a few hundred).
+MAX_VALUES = 10_000
+
+
+class TooManyValues(ValueError):
+    def __init__(self) -> None:
+        super().__init__(f"the proposal expands to more than {MAX_VALUES:,} values "
+                         "(YAML aliases that repeat other aliases?); write it out plainly")
 
 
 def to_python(node: yaml.Node, where: str, lines: dict[str, int]) -> Any:
+    if len(lines) >= MAX_VALUES:
+        raise TooManyValues
     lines[where] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         result = {}
