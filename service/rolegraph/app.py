@@ -15,7 +15,7 @@ from flask import Flask
 from flask_compress import Compress
 from flask_cors import CORS
 
-from rolegraph import config, problems, ratelimit, safety
+from rolegraph import bodylimit, config, problems, ratelimit, safety
 from rolegraph.build import current_snapshot
 from rolegraph.engine import Engine, EngineError
 from rolegraph.web import SERVED, Runner, Served, api, ops, pages, sparql
@@ -50,6 +50,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ops.ResponseCache(  # type: ignore[method-assign]
             app.wsgi_app, cache_mb * 1024 * 1024, log=bool(app.config[config.ACCESS_LOG]),
             version=getattr(app.extensions[SERVED].runner, "version_now", None))
+    bodylimit.init_app(app)  # chunked bodies too: 413 past MAX_CONTENT_LENGTH
     ratelimit.init_app(app)  # outermost: 429 before any work (issue 8, SECURITY.md)
     return app
 

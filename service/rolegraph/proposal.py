@@ -68,6 +68,10 @@ def turtle_proposal(path: Path) -> Proposal:
     models = sorted(str(m) for m in triples.subjects(RDF.type, RG.ReformModel))
     if not models:
         raise ProposalError(str(path), [(None, "no rg:ReformModel in the file")])
+    unlabelled = [m for m in models if (URIRef(m), RDFS.label, None) not in triples]
+    if unlabelled:  # the coverage report lists labelled models only (was a 500: KeyError)
+        raise ProposalError(str(path), [(None, f"<{m}> needs an rdfs:label")
+                                        for m in unlabelled])
     return Proposal(models, triples)
 
 
@@ -85,6 +89,11 @@ def compose(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
         ) from error
     except OSError as error:
         raise ProposalError(str(path), [(None, f"cannot read: {error.strerror}")]) from error
+    except UnicodeDecodeError as error:  # found by schemathesis: was a 500 from POST /validate
+        raise ProposalError(str(path), [(None, f"not UTF-8 text: {error.reason} at byte "
+                                         f"{error.start}")]) from error
+    except RecursionError as error:  # [[[[...]]]] 50,000 deep: PyYAML's composer recurses
+        raise ProposalError(str(path), [(None, "nested too deeply to be a proposal")]) from error
     if not isinstance(node, yaml.MappingNode):
         raise ProposalError(
             str(path),
@@ -95,6 +104,8 @@ def compose(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
         return to_python(node, "", lines), lines
     except TooManyValues as error:
         raise ProposalError(str(path), [(None, str(error))]) from error
+    except RecursionError as error:
+        raise ProposalError(str(path), [(None, "nested too deeply to be a proposal")]) from error
 
 
 # YAML aliases (*name) reuse a node, so a tiny file can name billions of values ("billion

@@ -167,6 +167,8 @@ def evaluate(store: ox.Store, served_graphs: frozenset[str] | None, job: QueryJo
         result = store.query(job.text, base_iri=job.base_iri, **dataset_arguments(job))
     except SyntaxError as error:
         return classify_syntax_error(job.text, error)
+    except (OSError, ValueError, RuntimeError) as error:  # e.g. an unknown custom function
+        return Refusal(EVALUATION, f"the query could not be evaluated: {error}")
     try:
         if isinstance(result, ox.QueryTriples):
             return graph_answer(result, job)

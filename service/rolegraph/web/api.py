@@ -290,10 +290,10 @@ OPENAPI: dict[str, Any] = {
                        "roles added and removed, provisions to amend",
             "operationId": "getDiff",
             "parameters": [
-                {"name": "a", "in": "query", "required": True, "schema": {"type": "string"},
-                 "example": "current"},
-                {"name": "b", "in": "query", "required": True, "schema": {"type": "string"},
-                 "example": "care-review-2022"}],
+                {"name": "a", "in": "query", "required": True,
+                 "schema": SLUG_PARAM["schema"], "example": "current"},
+                {"name": "b", "in": "query", "required": True,
+                 "schema": SLUG_PARAM["schema"], "example": "care-review-2022"}],
             "responses": {"200": json_ok("The diff", {"type": "object", "required": [
                 "a", "b", "changes", "provisions_to_amend"]}), "400": PROBLEM, "404": PROBLEM}}},
         "/api/validate": {"post": {
@@ -310,7 +310,8 @@ OPENAPI: dict[str, Any] = {
                     "proposal": {"type": "string", "format": "binary"}}}}}},
             "responses": {"200": json_ok("The coverage report of the proposal's models, with "
                                          "`conforms` false when a function has no holder"),
-                          "413": PROBLEM, "415": PROBLEM, "422": PROBLEM}}},
+                          "400": PROBLEM, "413": PROBLEM, "415": PROBLEM, "422": PROBLEM,
+                          "429": PROBLEM}}},
         "/sparql": {"get": {
             "summary": "SPARQL 1.1 Protocol query (read-only)", "operationId": "sparqlQuery",
             "parameters": [{"name": "query", "in": "query", "required": True,
@@ -319,7 +320,7 @@ OPENAPI: dict[str, Any] = {
                 "application/sparql-results+json": {}, "application/sparql-results+xml": {},
                 "text/csv": {}, "text/tab-separated-values": {}, "text/turtle": {},
                 "application/ld+json": {}, "application/n-triples": {}}},
-                "400": PROBLEM, "406": PROBLEM, "503": PROBLEM}}},
+                "400": PROBLEM, "406": PROBLEM, "429": PROBLEM, "503": PROBLEM}}},
         "/id/{kind}/{slug}": {"get": {
             "summary": "An entity: HTML for browsers, RDF by Accept or suffix (.ttl, .jsonld, .nt)",
             "operationId": "getEntity",
