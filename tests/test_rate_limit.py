@@ -92,3 +92,25 @@ def test_live_server_limits_by_environment(sparql_graphs: list[Path], tmp_path: 
         assert codes[:3] == [200, 200, 200] and 429 in codes[3:], codes
     finally:
         server.stop()
+
+
+def test_proposal_checks_have_their_own_lower_limit(sparql_graphs: list[Path]) -> None:
+    from rolegraph.app import create_app
+    from rolegraph.web import SERVED
+
+    app = create_app({"TESTING": True, "GRAPH_FILES": [str(p) for p in sparql_graphs],
+                      "ACCESS_LOG": False, "QUERY_ISOLATION": "inline",
+                      "VALIDATE_RATE_LIMIT": 0.1, "VALIDATE_RATE_LIMIT_BURST": 2})
+    try:
+        client = app.test_client()
+        env = {"REMOTE_ADDR": "192.0.2.9"}
+        codes = [client.post("/validate", data="x", content_type="text/turtle",
+                             environ_overrides=env).status_code for _ in range(3)]
+        assert codes[:2] != [429, 429] and codes[2] == 429, codes  # 503: no snapshot here
+        assert int(client.post("/api/validate", data="x", content_type="text/turtle",
+                               environ_overrides=env).headers["Retry-After"]) >= 9
+        # queries from the same address keep their own, larger budget
+        assert client.get("/sparql", query_string={"query": "ASK {}"},
+                          environ_overrides=env).status_code == 200
+    finally:
+        app.extensions[SERVED].runner.close()

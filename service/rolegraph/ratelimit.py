@@ -1,6 +1,7 @@
-"""A rate limit per client address on the surfaces that run queries or checks: /sparql, the
-/query page and proposal checks (/validate). Over the limit: 429 problem+json with
-Retry-After, before any work is done (response-cache hits included).
+"""A rate limit per client address on the surfaces that run queries or checks: /sparql and
+the /query page (RATE_LIMIT), and proposal checks, /validate (VALIDATE_RATE_LIMIT, lower).
+Over the limit: 429 problem+json with Retry-After, before any work is done (response-cache
+hits included).
 
 A token bucket per address, per worker process (gunicorn workers share nothing): each
 address may make RATE_LIMIT requests a second on average, in bursts of up to
@@ -28,9 +29,15 @@ RATE_LIMIT = "RATE_LIMIT"                # requests a second per address, per wo
 RATE_LIMIT_BURST = "RATE_LIMIT_BURST"    # requests an idle address may make at once
 RATE_LIMIT_EXEMPT = "RATE_LIMIT_EXEMPT"  # addresses never limited, e.g. ["127.0.0.1"]
 RATE_LIMIT_PROXY_HOPS = "RATE_LIMIT_PROXY_HOPS"  # X-Forwarded-For entries to trust (0: none)
+# Proposal checks run pySHACL over a copy of the graph in the worker (seconds each), so they
+# have their own, much lower limit: one client must not keep the workers busy with them.
+VALIDATE_RATE_LIMIT = "VALIDATE_RATE_LIMIT"
+VALIDATE_RATE_LIMIT_BURST = "VALIDATE_RATE_LIMIT_BURST"
 DEFAULTS: dict[str, Any] = {RATE_LIMIT: 50.0, RATE_LIMIT_BURST: 250,
-                            RATE_LIMIT_EXEMPT: [], RATE_LIMIT_PROXY_HOPS: 0}
-LIMITED_PATHS = ("/sparql", "/query", "/validate", "/api/validate")
+                            RATE_LIMIT_EXEMPT: [], RATE_LIMIT_PROXY_HOPS: 0,
+                            VALIDATE_RATE_LIMIT: 0.2, VALIDATE_RATE_LIMIT_BURST: 10}
+QUERY_PATHS: tuple[str, ...] = ("/sparql", "/query")
+VALIDATE_PATHS: tuple[str, ...] = ("/validate", "/api/validate")
 RATE_LIMITED = PROBLEMS + "rate-limited"
 MAX_CLIENTS = 10_000
 
@@ -70,20 +77,23 @@ class TokenBuckets:
 class RateLimit:
     """WSGI middleware: the outermost layer, so refusals cost no Flask cycle."""
 
-    def __init__(self, app: WsgiApp, buckets: TokenBuckets, exempt: Iterable[str] = (),
-                 proxy_hops: int = 0) -> None:
-        self.app, self.buckets = app, buckets
+    def __init__(self, app: WsgiApp, rules: list[tuple[tuple[str, ...], TokenBuckets]],
+                 exempt: Iterable[str] = (), proxy_hops: int = 0) -> None:
+        self.app, self.rules = app, rules  # (paths, their buckets): the first match counts
         self.exempt, self.proxy_hops = frozenset(exempt), proxy_hops
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        if (environ.get("REQUEST_METHOD") in ("GET", "POST")
-                and any(path == p or path.startswith(p + "/") for p in LIMITED_PATHS)):
-            client = self.client(environ)
-            if client not in self.exempt:
-                wait = self.buckets.take(client)
-                if wait > 0:
-                    return self.refuse(wait, environ, start_response)
+        if environ.get("REQUEST_METHOD") in ("GET", "POST"):
+            for paths, buckets in self.rules:
+                if any(path == p or path.startswith(p + "/") for p in paths):
+                    client = self.client(environ)
+                    if client in self.exempt:
+                        break
+                    wait = buckets.take(client)
+                    if wait > 0:
+                        return self.refuse(wait, environ, start_response)
+                    break
         return self.app(environ, start_response)
 
     def client(self, environ: dict[str, Any]) -> str:
@@ -108,14 +118,17 @@ class RateLimit:
 
 
 def init_app(app: Flask) -> None:
-    """Add the limit's settings (ROLEGRAPH_RATE_LIMIT... may already have set them) and
-    wrap the app, unless RATE_LIMIT is 0."""
+    """Add the limits' settings (ROLEGRAPH_RATE_LIMIT... may already have set them) and
+    wrap the app, unless RATE_LIMIT is 0 (which switches both limits off)."""
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
     rate = float(app.config[RATE_LIMIT])
     if rate <= 0:
         return
-    buckets = TokenBuckets(rate, max(1, int(app.config[RATE_LIMIT_BURST])))
-    app.wsgi_app = RateLimit(app.wsgi_app, buckets,  # type: ignore[method-assign]
+    rules = [(QUERY_PATHS, TokenBuckets(rate, max(1, int(app.config[RATE_LIMIT_BURST]))))]
+    if (validate_rate := float(app.config[VALIDATE_RATE_LIMIT])) > 0:
+        rules.append((VALIDATE_PATHS, TokenBuckets(
+            validate_rate, max(1, int(app.config[VALIDATE_RATE_LIMIT_BURST])))))
+    app.wsgi_app = RateLimit(app.wsgi_app, rules,  # type: ignore[method-assign]
                              app.config[RATE_LIMIT_EXEMPT] or (),
                              int(app.config[RATE_LIMIT_PROXY_HOPS]))
