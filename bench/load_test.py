@@ -115,9 +115,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_server(state_dir: Path, workers: int, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(state_dir: Path, workers: int, log: Path,
+                 cache: bool = True) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {**os.environ, "ROLEGRAPH_RATE_LIMIT_EXEMPT": '["127.0.0.1"]'}
+    if not cache:  # every request rendered or evaluated (response and result caches off)
+        env["ROLEGRAPH_RESULT_CACHE_MB"] = "0"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [str(BIN / "rolegraph"), "serve", "--state-dir", str(state_dir), "--workers",
@@ -215,6 +218,8 @@ def main() -> None:
     parser.add_argument("--state-dir", type=Path, default=None,
                         help="snapshot folder (default: a fresh one; the first build takes ~10 s)")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="switch the response and result caches off (worst case)")
     args = parser.parse_args()
     if args.duration > 600 or args.connections > 1024:
         raise SystemExit("bounded: at most 600 s and 1024 connections")
@@ -226,7 +231,7 @@ def main() -> None:
         script = folder / "mix.lua"
         script.write_text(lua_script(paths, max(1, args.max_requests // args.threads)))
         log = folder / "server.log"
-        process, url = start_server(state, args.workers, log)
+        process, url = start_server(state, args.workers, log, cache=not args.no_cache)
         assert urllib.parse.urlparse(url).hostname in LOOPBACK
         try:
             figures: dict[str, object] = {"mix": paths, "load_before": loadavg(),
@@ -254,9 +259,10 @@ def main() -> None:
             os.killpg(process.pid, signal.SIGTERM)  # the session we started
             process.wait(timeout=30)
         lines = log.read_text().splitlines()
-        figures["server_errors_logged"] = sum(
-            1 for line in lines
-            if ("Traceback" in line or "[ERROR]" in line or '"status": 5' in line))
+        bad = [line for line in lines
+               if "Traceback" in line or "[ERROR]" in line or '"status": 5' in line]
+        figures["server_errors_logged"] = len(bad)
+        figures["server_error_lines"] = bad[:5]
         figures["access_log"] = access_summary(lines)
     report(figures, args)
     if args.json:
@@ -286,7 +292,8 @@ def report(figures: dict[str, object], args: argparse.Namespace) -> None:
     ms = {k: round(v / 1000, 2) for k, v in latency.items()}
     print(f"## rolegraph load test: {args.connections} connections, {args.threads} wrk "
           f"threads, {args.workers} gunicorn workers, {seconds:.1f} s, "
-          f"{len(figures['mix'])} requests in the mix")  # type: ignore[arg-type]
+          f"{len(figures['mix'])} requests in the mix"  # type: ignore[arg-type]
+          f"{', caches off' if args.no_cache else ''}")
     print()
     print("| figure | value |")
     print("|---|---|")
@@ -299,6 +306,8 @@ def report(figures: dict[str, object], args: argparse.Namespace) -> None:
     print(f"| errors: non-200 / socket (connect, read, write, timeout) | {non_200} / "
           f"{socket_errors} {tuple(errors[k] for k in ('connect', 'read', 'write', 'timeout'))} |")
     print(f"| server log lines with errors or 5xx | {figures['server_errors_logged']} |")
+    for line in figures["server_error_lines"]:  # type: ignore[attr-defined]
+        print(f"|   | `{line[:400]}` |")
     access: dict[str, float] = figures["access_log"]  # type: ignore[assignment]
     print(f"| access log: answers / response-cache hits / rendered (server ms p50, max) | "
           f"{access['logged']:,.0f} / {access['cache_hits']:,.0f} / {access['misses']:,.0f} "

@@ -168,6 +168,41 @@ def test_killed_worker_is_replaced_and_costs_at_most_the_request_in_flight(
         server.stop()
 
 
+@pytest.mark.slow
+def test_stop_signal_to_the_process_group_lets_queries_in_flight_finish(
+        sparql_graphs: list[Path], tmp_path: Path) -> None:
+    """systemd, Ctrl-C and killpg send SIGTERM to every process, query children too: the
+    workers finish their request gracefully, so the children must finish the query (they
+    answered 503 'query process failed' before)."""
+    server = started([*(a for p in sparql_graphs for a in ("--graph", str(p))),
+                      "--workers", "2"], tmp_path / "server.log")
+    master = server.process.pid
+    wait_for(lambda: len(server_processes(master)) == 2
+             and all(server_processes(master).values()), 30, "two workers with children")
+    slow = "SELECT (COUNT(*) AS ?n) { " + " ".join(
+        f"?a{i} ?b{i} ?c{i} ." for i in range(5)) + " }"  # ~2.5 s over the fixture
+    outcomes: list[tuple[float, int | str]] = []
+
+    def ask() -> None:
+        try:
+            answer = requests.post(server.url + "/sparql", data={"query": slow}, timeout=60)
+            outcomes.append((time.monotonic(), answer.status_code))
+        except requests.RequestException as error:
+            outcomes.append((time.monotonic(), type(error).__name__))
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.5)  # both queries are now running in the query children
+    signalled = time.monotonic()
+    os.killpg(master, signal.SIGTERM)  # the whole group, as systemd does
+    for thread in threads:
+        thread.join(timeout=60)
+    server.process.wait(timeout=30)
+    assert [status for _, status in outcomes] == [200, 200], outcomes
+    assert all(when > signalled for when, _ in outcomes)
+
+
 # --- reloads ------------------------------------------------------------------------------------
 
 @dataclass

@@ -398,9 +398,13 @@ def crashed(status: int) -> Refusal:
 def child_loop(conn: Connection, work: Work, timeout: float,
                memory_mb: int) -> None:  # pragma: no cover - child process
     """Serve jobs until the worker goes away (EOF on the pipe)."""
-    for number in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGHUP,
-                   signal.SIGUSR1, signal.SIGUSR2, signal.SIGWINCH, signal.SIGALRM):
+    for number in (signal.SIGUSR1, signal.SIGUSR2, signal.SIGWINCH, signal.SIGALRM):
         signal.signal(number, signal.SIG_DFL)  # gunicorn's worker handlers are not ours
+    # A stop signal sent to the whole process group (systemd, Ctrl-C, killpg) must not kill
+    # the query a worker is finishing in its graceful shutdown: the child ends on EOF when
+    # its worker exits, on SIGKILL from the worker, or at the SIGALRM backstop below.
+    for number in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGHUP):
+        signal.signal(number, signal.SIG_IGN)
     isolate_network()
     limit_memory(memory_mb)
     while True:
