@@ -48,6 +48,7 @@ class Server(BaseApplication):  # type: ignore[misc]
         super().reload()
         if self.make_app is not None:
             self.application = self.callable = rebuilt(self.make_app, self.application)
+            gc.unfreeze()  # so the replaced app's cycles can be collected, then freeze again
             settle()
 
     def load(self) -> Flask:
@@ -134,15 +135,15 @@ def serve(host: str, port: int, workers: int, graphs: tuple[Path, ...],
 def rebuilt(make_app: Callable[[], Flask], current: Flask) -> Flask:
     """The app for a reload: a new one, or `current` if none can be made (logged)."""
     was = current.extensions[SERVED].version
-    log.warning("reload requested: building the service again (serving %s meanwhile)", was)
+    log.info("reload requested: building the service again (serving %s meanwhile)", was)
     try:
         app = make_app()
     except Exception as error:  # whatever failed, the running service must stay up
         log.error("reload refused, still serving %s: %s", was, error)
         return current
     now = app.extensions[SERVED].version
-    log.warning("reload: now serving %s%s", now, " (unchanged)" if now == was else
-                f" (was {was})")
+    log.info("reload: now serving %s%s", now, " (unchanged)" if now == was else
+             f" (was {was})")
     return app
 
 
