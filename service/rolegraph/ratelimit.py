@@ -33,7 +33,7 @@ RATE_LIMIT_PROXY_HOPS = "RATE_LIMIT_PROXY_HOPS"  # X-Forwarded-For entries to tr
 # have their own, much lower limit: one client must not keep the workers busy with them.
 VALIDATE_RATE_LIMIT = "VALIDATE_RATE_LIMIT"
 VALIDATE_RATE_LIMIT_BURST = "VALIDATE_RATE_LIMIT_BURST"
-DEFAULTS: dict[str, Any] = {RATE_LIMIT: 50.0, RATE_LIMIT_BURST: 250,
+DEFAULTS: dict[str, Any] = {RATE_LIMIT: 100.0, RATE_LIMIT_BURST: 1000,
                             RATE_LIMIT_EXEMPT: [], RATE_LIMIT_PROXY_HOPS: 0,
                             VALIDATE_RATE_LIMIT: 0.2, VALIDATE_RATE_LIMIT_BURST: 10}
 QUERY_PATHS: tuple[str, ...] = ("/sparql", "/query")
