@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from rdflib import Graph, URIRef
 
 from rolegraph.analysis import Analysis
 from rolegraph.coverage import CoverageReport, coverage_report, coverage_shapes, slug
+from rolegraph.engine import Engine
 from rolegraph.snapshot import Snapshot
 from rolegraph.sources import shipped_tree
 
@@ -194,3 +196,15 @@ def test_diff_of_a_model_with_itself_is_empty(analysis: Analysis) -> None:
     diff = analysis.diff("current", "government-response-2018")
     assert diff.changes == [] and diff.roles_added == [] and diff.amendments == []
 
+
+
+def test_gallery_gap_query_agrees_with_the_shacl_violations(
+    engine: Engine, report: CoverageReport
+) -> None:
+    query = resources.files("rolegraph").joinpath("queries/coverage-gaps.rq").read_text()
+    rows = engine.select(query)
+    gaps = {(r["model"], r["function"]) for r in rows}
+    violations = {
+        (f.model, f.function) for f in report.of("Violation") if f.shape == "FunctionWithoutHolder"
+    }
+    assert gaps == violations and len(gaps) == 9
