@@ -13,18 +13,9 @@ from rolegraph import config, loader
 from rolegraph.app import files_digest
 from rolegraph.build import BuildError, current_snapshot
 from rolegraph.engine import EngineError
+from rolegraph.options import source_option, state_option
 from rolegraph.remote import RemoteStore, StoreError, StoreSettings
 from rolegraph.sources import SourceError
-
-# Local copies of cli.py's options: importing them from cli (which imports this module)
-# leaves their types undetermined for mypy.
-source_option = click.option(
-    "--source", type=click.Path(file_okay=False, path_type=Path), default=None,
-    help="A folder with ontology/, data/ and shapes/ to use instead of the shipped graph.")
-state_option = click.option(
-    "--state-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-    envvar="ROLEGRAPH_HOME",
-    help="Where snapshots are kept [env ROLEGRAPH_HOME; default ~/.cache/rolegraph].")
 
 
 def store_options(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -25,8 +25,8 @@ from gunicorn.app.base import BaseApplication
 from rolegraph import audit, config
 from rolegraph.app import create_app
 from rolegraph.build import BuildError
-from rolegraph.cli import source_option, state_option
 from rolegraph.engine import EngineError
+from rolegraph.options import source_option, state_option
 from rolegraph.sources import SourceError
 from rolegraph.web import SERVED
 

@@ -1,5 +1,5 @@
 """CLI commands for trainers: `rolegraph diagram`, `rolegraph card`, `rolegraph pack`
-(registered on the main group at the end of cli.py)."""
+(loaded by cli.py when one of them runs)."""
 
 from __future__ import annotations
 
@@ -9,15 +9,8 @@ import click
 
 from rolegraph import cards, diagrams, pack, render
 from rolegraph.analysis import UnknownModel
-from rolegraph.cli import emit, load_analysis, say
+from rolegraph.options import emit, load_analysis, say, source_option, state_option
 
-# The same options as cli.py's (redeclared: cli.py imports this module at its end).
-source_option = click.option(
-    "--source", type=click.Path(file_okay=False, path_type=Path), default=None,
-    help="A folder with ontology/, data/ and shapes/ to use instead of the shipped graph.")
-state_option = click.option(
-    "--state-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-    envvar="ROLEGRAPH_HOME", help="Where snapshots are kept [env ROLEGRAPH_HOME].")
 output_file = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
                            help="Write to this file (text formats may go to standard output).")
 
