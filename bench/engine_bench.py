@@ -25,7 +25,7 @@ from rdflib.plugins.sparql import prepareQuery
 from rolegraph.safety import ForkRunner, InlineRunner, QueryJob, evaluate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from http_bench import QUERIES, generated_graph, snapshot_files  # noqa: E402
+from http_bench import QUERIES, generated_graph, snapshot_files
 
 
 def median_ms(run: Callable[[], object], budget: float = 1.0) -> float:

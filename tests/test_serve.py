@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import start_server
+
 from rolegraph import config
 from rolegraph.app import create_app, graph_files
 from rolegraph.cli import main

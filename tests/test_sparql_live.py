@@ -18,11 +18,9 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 import requests
+from conftest import LiveServer
 from rdflib import Graph
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
-
-from conftest import LiveServer
-
 from test_sparql_protocol import CONSTRUCT, IRO, LOOKUP, SECTION_25B
 
 # The shared acceptance suite sits beside the checkout (../shared/tests), as in CI.

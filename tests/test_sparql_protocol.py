@@ -11,11 +11,10 @@ from typing import Any
 import brotli
 import pyoxigraph as ox
 import pytest
+from conftest import EXTRA_GRAPH
 from flask.testing import FlaskClient
 from rdflib import Graph, URIRef
 from werkzeug.test import TestResponse
-
-from conftest import EXTRA_GRAPH
 
 RG = "PREFIX rg: <https://w3id.org/rolegraph/def#> "
 LOOKUP = RG + """SELECT ?role ?basis WHERE {

@@ -7,6 +7,7 @@ cannot be killed). Why each rule exists is in docs/decisions/*-engine.md."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import ctypes
 import io
@@ -250,7 +251,10 @@ def count_over(body: bytes, fmt: ResultFormat, limit: int) -> bool:
     if fmt.name == "csv":
         return sum(1 for _ in csv.reader(io.StringIO(body.decode()))) - 1 > limit
     parsed = ox.parse_query_results(body, format=fmt.oxigraph)  # type: ignore[arg-type]
-    return sum(1 for _ in parsed) > limit  # type: ignore[union-attr]
+    rows = 0
+    for _ in parsed:  # type: ignore[union-attr]
+        rows += 1
+    return rows > limit
 
 
 # --- runners ---------------------------------------------------------------------------
@@ -368,10 +372,8 @@ class ForkRunner:
 
     @staticmethod
     def _kill(child: Child) -> int:
-        try:
+        with contextlib.suppress(ProcessLookupError):  # it may have exited already
             os.kill(child.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         child.conn.close()
         return os.waitpid(child.pid, 0)[1]
 

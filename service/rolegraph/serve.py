@@ -100,7 +100,8 @@ def default_workers() -> int:
               help="Seconds a query may run before it is stopped with 503 "
                    "[env ROLEGRAPH_QUERY_TIMEOUT; default 10].")
 @click.option("--max-rows", type=int, default=None,
-              help="Most solutions or triples in one result [env ROLEGRAPH_MAX_ROWS; default 100000].")
+              help="Most solutions or triples in one result "
+                   "[env ROLEGRAPH_MAX_ROWS; default 100000].")
 @click.option("--store-url", default=None,
               help="Answer from this remote SPARQL 1.1 store (its query endpoint) instead of "
                    "the embedded one; load it first with `rolegraph load` "

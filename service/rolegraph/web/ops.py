@@ -62,13 +62,19 @@ def void() -> Response:
     response = Response(body, mimetype=fmt.media_type)
     response.headers["Vary"] = "Accept"
     response.headers["ETag"] = f'"{served().version}-void-{choice}"'
-    return response.make_conditional(request)
+    response.make_conditional(request)  # in place: werkzeug returns the same object
+    return response
 
 
 def void_triples(root: str) -> list[ox.Triple]:
     dataset = ox.NamedNode(root + ".well-known/void#dataset")
-    void = lambda name: ox.NamedNode(VOID + name)  # noqa: E731 - a local abbreviation
-    count = lambda n: ox.Literal(str(n), datatype=XSD_INTEGER)  # noqa: E731
+
+    def void(name: str) -> ox.NamedNode:
+        return ox.NamedNode(VOID + name)
+
+    def count(n: int) -> ox.Literal:
+        return ox.Literal(str(n), datatype=XSD_INTEGER)
+
     stats = served().stats
     return [
         ox.Triple(dataset, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),

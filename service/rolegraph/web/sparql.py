@@ -194,7 +194,7 @@ def answer(outcome: safety.Answer, tag: str) -> Response:
     response.headers["Vary"] = "Accept"
     if request.method == "GET":
         response.headers["ETag"] = tag
-        response.headers["Cache-Control"] = f"public, max-age={current_app.config[config.CACHE_MAX_AGE]}"
+        response.headers["Cache-Control"] = cache_control()
     else:
         response.headers["Cache-Control"] = "no-store"
     return response
@@ -216,7 +216,7 @@ def not_modified(tag: str) -> Response:
     response = Response(status=304)
     response.headers["ETag"] = tag
     response.headers["Vary"] = "Accept"
-    response.headers["Cache-Control"] = f"public, max-age={current_app.config[config.CACHE_MAX_AGE]}"
+    response.headers["Cache-Control"] = cache_control()
     return response
 
 
@@ -271,7 +271,10 @@ def description_triples(endpoint_url: str) -> list[ox.Triple]:
     No sd:UnionDefaultGraph (the default graph is its own) and no federated query."""
     service, dataset, default = (ox.NamedNode(endpoint_url), ox.BlankNode("dataset"),
                                  ox.BlankNode("default"))
-    sd = lambda name: ox.NamedNode(SD + name)  # noqa: E731 - a local abbreviation
+
+    def sd(name: str) -> ox.NamedNode:
+        return ox.NamedNode(SD + name)
+
     out = [ox.Triple(service, RDF_TYPE, sd("Service")),
            ox.Triple(service, sd("endpoint"), service),
            ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Query")),
@@ -316,3 +319,8 @@ SELECT ?role ?basis WHERE {{
 Dataset description: <a href="/.well-known/void">/.well-known/void</a>.</p>
 </body></html>
 """
+
+
+def cache_control() -> str:
+    """Answers of one snapshot never change: caches may keep them for the configured time."""
+    return f"public, max-age={current_app.config[config.CACHE_MAX_AGE]}"
