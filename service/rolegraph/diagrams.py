@@ -134,25 +134,13 @@ class Facts:
     settings: dict[str, str]  # setting IRI -> label
 
     def model(self, name: str) -> str:
-        iri = str(entity("model", name))
-        if iri not in self.report.models:
-            raise LookupError(f"unknown model '{name}' (known: "
-                              f"{', '.join(slug(m) for m in self.report.models)})")
-        return iri
+        return known_iri("model", name, list(self.report.models))
 
     def role(self, name: str) -> str:
-        iri = str(entity("role", name))
-        if iri not in self.roles:
-            raise LookupError(f"unknown role '{name}' (known: "
-                              f"{', '.join(sorted(slug(r) for r in self.roles))})")
-        return iri
+        return known_iri("role", name, sorted(self.roles))
 
     def setting(self, name: str) -> str:
-        iri = str(entity("setting", name))
-        if iri not in self.settings:
-            raise LookupError(f"unknown setting '{name}' (known: "
-                              f"{', '.join(sorted(slug(s) for s in self.settings))})")
-        return iri
+        return known_iri("setting", name, sorted(self.settings))
 
     def holders(self, model: str, function: str) -> list[Holder]:
         """Holders of `function` under `model` among the roles the model includes."""
@@ -774,3 +762,11 @@ def comparison_mermaid(view: Comparison, report: CoverageReport) -> str:
 
 def valid_slug(value: str) -> bool:
     return len(value) <= 80 and bool(SLUG.match(value))
+
+
+def known_iri(kind: str, name: str, known: list[str]) -> str:
+    """The IRI of `kind` `name`, or a LookupError listing the known slugs."""
+    iri = str(entity(kind, name))
+    if iri not in known:
+        raise LookupError(f"unknown {kind} '{name}' (known: {', '.join(slug(k) for k in known)})")
+    return iri
