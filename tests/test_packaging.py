@@ -15,11 +15,12 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
+    result = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
          "-w", str(out), str(REPO)],
-        check=True,
+        capture_output=True, text=True, check=False,
     )
+    assert result.returncode == 0, result.stderr
     [built] = out.glob("rolegraph-*.whl")
     return built
 
