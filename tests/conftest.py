@@ -19,6 +19,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from rolegraph import diagrams
+from rolegraph.analysis import Analysis
 from rolegraph.build import build
 from rolegraph.engine import Engine
 from rolegraph.snapshot import Snapshot
@@ -257,3 +259,15 @@ def site_server(snapshot: Snapshot, state_dir: Path,
     server = start_server(["--state-dir", str(state_dir), "--workers", "2"], log)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def analysis(snapshot: Snapshot) -> Analysis:
+    """Coverage, diffs and proposals over the shipped snapshot (computed once)."""
+    return Analysis(snapshot, shipped_tree())
+
+
+@pytest.fixture(scope="session")
+def facts(analysis: Analysis) -> diagrams.Facts:
+    """What the trainers' diagrams and cards draw from."""
+    return diagrams.collect(analysis)

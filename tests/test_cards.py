@@ -13,21 +13,9 @@ from click.testing import CliRunner
 from rolegraph import cards, diagrams
 from rolegraph.analysis import Analysis
 from rolegraph.cli import main
-from rolegraph.snapshot import Snapshot
-from rolegraph.sources import shipped_tree
 
 REPO = Path(__file__).resolve().parents[1]
 OUTPUT = REPO / "test-output" / "trainer"
-
-
-@pytest.fixture(scope="module")
-def analysis(snapshot: Snapshot) -> Analysis:
-    return Analysis(snapshot, shipped_tree())
-
-
-@pytest.fixture(scope="module")
-def facts(analysis: Analysis) -> diagrams.Facts:
-    return diagrams.collect(analysis)
 
 
 def test_iro_card_under_current(analysis: Analysis, facts: diagrams.Facts) -> None:

@@ -11,7 +11,6 @@ from rdflib import Graph, URIRef
 from rolegraph.analysis import Analysis
 from rolegraph.coverage import CoverageReport, coverage_report, coverage_shapes, slug
 from rolegraph.engine import Engine
-from rolegraph.snapshot import Snapshot
 from rolegraph.sources import shipped_tree
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -22,11 +21,6 @@ REFERENCE_GAPS = {
     "refer-to-cafcass",
     "help-child-obtain-legal-advice",
 }
-
-
-@pytest.fixture(scope="module")
-def analysis(snapshot: Snapshot) -> Analysis:
-    return Analysis(snapshot, shipped_tree())
 
 
 @pytest.fixture(scope="module")

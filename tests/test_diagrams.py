@@ -14,8 +14,6 @@ from rolegraph import diagrams, render
 from rolegraph.analysis import Analysis
 from rolegraph.cli import main
 from rolegraph.coverage import slug
-from rolegraph.snapshot import Snapshot
-from rolegraph.sources import shipped_tree
 
 REPO = Path(__file__).resolve().parents[1]
 OUTPUT = REPO / "test-output" / "trainer"
@@ -23,16 +21,6 @@ MODELS = ["current", "csw-bill-2016", "fostering-stocktake-2018", "adcs-2018",
           "government-response-2018", "care-review-2022", "nagalro-2022",
           "government-response-2023"]
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-@pytest.fixture(scope="session")
-def analysis(snapshot: Snapshot) -> Analysis:
-    return Analysis(snapshot, shipped_tree())
-
-
-@pytest.fixture(scope="session")
-def facts(analysis: Analysis) -> diagrams.Facts:
-    return diagrams.collect(analysis)
 
 
 def svg_ids(svg: bytes) -> dict[str, ET.Element]:

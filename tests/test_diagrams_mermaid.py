@@ -8,25 +8,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from rolegraph import diagrams
 from rolegraph.analysis import Analysis
-from rolegraph.snapshot import Snapshot
-from rolegraph.sources import shipped_tree
 
 HERE = Path(__file__).resolve().parent / "mermaid"
 MMDC = HERE / "node_modules" / ".bin" / "mmdc"
-
-
-@pytest.fixture(scope="module")
-def analysis(snapshot: Snapshot) -> Analysis:
-    return Analysis(snapshot, shipped_tree())
-
-
-@pytest.fixture(scope="module")
-def facts(analysis: Analysis) -> diagrams.Facts:
-    return diagrams.collect(analysis)
 
 
 def mermaid_cli(tmp_path: Path) -> list[str]:
