@@ -77,10 +77,7 @@ def roles() -> Response:
 
 @bp.get("/api/roles/<name>")
 def role(name: str) -> Response:
-    try:
-        return to_json(site().role(name))
-    except NotFound as error:
-        raise not_found(error) from error
+    return to_json(site().role(name))
 
 
 @bp.get("/api/functions")
@@ -93,10 +90,7 @@ def functions() -> Response:
 
 @bp.get("/api/functions/<name>")
 def function(name: str) -> Response:
-    try:
-        return to_json(site().function(name))
-    except NotFound as error:
-        raise not_found(error) from error
+    return to_json(site().function(name))
 
 
 @bp.get("/api/models")
@@ -106,10 +100,7 @@ def models() -> Response:
 
 @bp.get("/api/models/<name>")
 def model(name: str) -> Response:
-    try:
-        return to_json(site().model(name))
-    except NotFound as error:
-        raise not_found(error) from error
+    return to_json(site().model(name))
 
 
 @bp.get("/api/coverage")
@@ -130,11 +121,8 @@ def diff() -> Response:
     if not a or not b:
         raise ProblemError(400, "Bad Request",
                            "give two model slugs: /api/diff?a=current&b=care-review-2022")
-    try:
-        s.diff(a, b)  # checks both slugs
-        result = s.analysis.diff(a, b)
-    except NotFound as error:
-        raise not_found(error) from error
+    s.diff(a, b)  # checks both slugs
+    result = s.analysis.diff(a, b)
     return raw_json(json.dumps({"snapshot": served().version,
                                 **reports.diff_records(result, s.report)}, ensure_ascii=False))
 

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 from rdflib import Graph
 
-from rolegraph import config, gallery, reports
+from rolegraph import config, gallery, problems, reports
 from rolegraph.analysis import Analysis
 from rolegraph.problems import ProblemError
 from rolegraph.safety import Answer, QueryJob, Refusal
@@ -59,6 +59,7 @@ CACHE = "public, max-age=300"
 def init_app(app: Flask) -> None:
     """Build the Site (coverage analysis, ~2 s) once, before gunicorn forks its workers."""
     app.extensions[SITE] = load_site(app.config, app.extensions[SERVED].version)
+    app.register_error_handler(NotFound, not_found_response)
     app.jinja_env.globals.update(href=href, GROUPS=gallery.GROUPS, KEY_SETTINGS=KEY_SETTINGS)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -92,6 +93,11 @@ def site() -> Site:
 
 def not_found(error: NotFound) -> ProblemError:
     return ProblemError(404, "Not Found", str(error), NOT_FOUND)
+
+
+def not_found_response(error: NotFound) -> Response:
+    """Any view (page or API) that asks the Site for something absent answers 404 problem+json."""
+    return problems.to_response(not_found(error))
 
 
 def page(template: str, status: int = 200, **context: Any) -> Response:
@@ -166,35 +172,29 @@ def entity(kind: str, name: str) -> Response:
     """Every https://w3id.org/rolegraph/id/{kind}/{slug} IRI, dereferenced."""
     slug, suffix = split_suffix(name)
     s = site()
-    try:
-        if kind not in KINDS:
-            raise NotFound(f"no kind '{kind}' (known: {', '.join(KINDS)})")
-        iri = s.iri(kind, slug)
-        if not s.exists(iri):
-            raise NotFound(f"no {kind} '{slug}'")
-    except NotFound as error:
-        raise not_found(error) from error
+    if kind not in KINDS:
+        raise NotFound(f"no kind '{kind}' (known: {', '.join(KINDS)})")
+    iri = s.iri(kind, slug)
+    if not s.exists(iri):
+        raise NotFound(f"no {kind} '{slug}'")
     return negotiated(f"/id/{kind}/{slug}", suffix, lambda: s.description(iri),
                       lambda: entity_page(s, kind, slug, iri))
 
 
 def entity_page(s: Site, kind: str, slug: str, iri: str) -> Response:
-    try:
-        if kind == "role":
-            return page("role.html", view=s.role(slug), title=s.label(iri))
-        if kind == "function":
-            return page("function.html", view=s.function(slug), title=s.label(iri))
-        if kind == "model":
-            return page("model.html", view=s.model(slug), title=s.label(iri))
-        if kind == "instrument":
-            return page("provision.html", view=s.provision(iri), title=s.label(iri))
-        if kind == "position":
-            return page("position.html", view=s.position(iri), entity=s.entity(iri),
-                        title=s.label(iri))
-        return page("entity.html", entity=s.entity(iri), incoming=s.incoming(iri),
-                    kind=kind, slug=slug, title=s.label(iri))
-    except NotFound as error:
-        raise not_found(error) from error
+    if kind == "role":
+        return page("role.html", view=s.role(slug), title=s.label(iri))
+    if kind == "function":
+        return page("function.html", view=s.function(slug), title=s.label(iri))
+    if kind == "model":
+        return page("model.html", view=s.model(slug), title=s.label(iri))
+    if kind == "instrument":
+        return page("provision.html", view=s.provision(iri), title=s.label(iri))
+    if kind == "position":
+        return page("position.html", view=s.position(iri), entity=s.entity(iri),
+                    title=s.label(iri))
+    return page("entity.html", entity=s.entity(iri), incoming=s.incoming(iri),
+                kind=kind, slug=slug, title=s.label(iri))
 
 
 @bp.get("/legislation")
@@ -207,12 +207,9 @@ def legislation(path: str) -> Response:
     """Provisions and instruments, keyed by their legislation.gov.uk identifier IRI."""
     bare, suffix = split_suffix(path)
     s = site()
-    try:
-        iri = legislation_iri(bare)
-        if not s.exists(iri):
-            raise NotFound(f"no provision <{iri}> in the graph")
-    except NotFound as error:
-        raise not_found(error) from error
+    iri = legislation_iri(bare)
+    if not s.exists(iri):
+        raise NotFound(f"no provision <{iri}> in the graph")
     return negotiated(f"/legislation/{bare}", suffix, lambda: s.description(iri),
                       lambda: page("provision.html", view=s.provision(iri), title=s.label(iri)))
 
@@ -269,10 +266,7 @@ def models() -> Response:
 @bp.get("/models/<name>")
 def model(name: str) -> Response:
     s = site()
-    try:
-        view = s.model(name)
-    except NotFound as error:
-        raise not_found(error) from error
+    view = s.model(name)
     if choose("", json_too=True) == "application/json":
         from rolegraph.web.api import to_json
         return to_json(view)
@@ -299,10 +293,7 @@ def filters() -> tuple[str, str]:
 def coverage() -> Response:
     s = site()
     setting, role = filters()
-    try:
-        view = s.matrix(setting, role)
-    except NotFound as error:
-        raise not_found(error) from error
+    view = s.matrix(setting, role)
     if choose("", json_too=True) == "application/json":
         from rolegraph.web.api import to_json
         return to_json(view)
@@ -315,10 +306,7 @@ def coverage() -> Response:
 def coverage_download(fmt: str) -> Response:
     s = site()
     setting, role = filters()
-    try:
-        report = s.filtered_report(setting, role)
-    except NotFound as error:
-        raise not_found(error) from error
+    report = s.filtered_report(setting, role)
     version = served().version
     name = "rolegraph-coverage" + "".join(f"-{v}" for v in (setting, role) if v)
     body: str | bytes
@@ -349,10 +337,7 @@ def diff_args() -> tuple[str, str]:
 def diff() -> Response:
     s = site()
     a, b = diff_args()
-    try:
-        view = s.diff(a, b)
-    except NotFound as error:
-        raise not_found(error) from error
+    view = s.diff(a, b)
     if choose("", json_too=True) == "application/json":
         from rolegraph.web.api import to_json
         return to_json(view)
@@ -365,11 +350,8 @@ def diff() -> Response:
 def diff_download(fmt: str) -> Response:
     s = site()
     a, b = diff_args()
-    try:
-        s.diff(a, b)
-        result = s.analysis.diff(a, b)
-    except NotFound as error:
-        raise not_found(error) from error
+    s.diff(a, b)
+    result = s.analysis.diff(a, b)
     if fmt == "csv":
         body, media = reports.diff_csv(result, s.report), "text/csv"
     elif fmt == "md":
@@ -385,10 +367,7 @@ def around() -> Response:
     s = site()
     setting = request.args.get("setting", "childrens-home")
     model_name = request.args.get("model", "current")
-    try:
-        view = s.around(setting, model_name)
-    except NotFound as error:
-        raise not_found(error) from error
+    view = s.around(setting, model_name)
     return page("around.html", view=view,
                 title=f"Around a child: {view.setting.label}, {view.model.label}")
 
