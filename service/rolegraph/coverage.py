@@ -10,7 +10,7 @@ from rdflib import Graph, URIRef
 
 from rolegraph.graphs import select
 from rolegraph.sources import SourceTree
-from rolegraph.validation import ShaclResult, load_shapes, run_shapes
+from rolegraph.validation import OxigraphQueryGraph, ShaclResult, load_shapes, run_shapes
 from rolegraph.vocab import RG
 
 SEVERITIES = ("Violation", "Warning", "Info")
@@ -129,6 +129,8 @@ def coverage_shapes(tree: SourceTree) -> Graph:
 
 def coverage_report(graph: Graph, shapes: Graph) -> CoverageReport:
     """Validate `graph` (ontology, data and inferred types) and lay the results out as cells."""
+    if not isinstance(graph, OxigraphQueryGraph):
+        graph = OxigraphQueryGraph(graph)  # the shapes' queries and the report's, on Oxigraph
     outcome = run_shapes(graph, shapes)
     names: dict[str, tuple[str, str, str]] = {}
     for r in select(graph, NAMES):
