@@ -116,3 +116,22 @@ def test_turtle_proposal(state: Path, tmp_path: Path) -> None:
 """)
     code, output = check(state, proposal, "--format", "csv")
     assert code == 1 and "Under Tiny nobody holds" in output
+
+
+def many_models(count: int) -> str:
+    return "@prefix rg: <https://w3id.org/rolegraph/def#> .\n" + "".join(
+        f'<https://w3id.org/rolegraph/id/model/m{n}> a rg:ReformModel ; '
+        f'<http://www.w3.org/2000/01/rdf-schema#label> "M{n}"@en .\n'
+        for n in range(count)
+    )
+
+
+def test_a_turtle_proposal_checks_at_most_twenty_models(state: Path, tmp_path: Path) -> None:
+    """The cap that bounds the time of a check on the service (SECURITY.md)."""
+    at_cap, over = tmp_path / "twenty.ttl", tmp_path / "twenty-one.ttl"
+    at_cap.write_text(many_models(20))
+    over.write_text(many_models(21))
+    code, output = check(state, at_cap, "--format", "csv")
+    assert code == 1 and "Under M19 nobody holds" in output
+    code, output = check(state, over)
+    assert code == 1 and "21 models in one proposal; at most 20" in output

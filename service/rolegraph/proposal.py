@@ -19,6 +19,7 @@ from rolegraph.sources import SourceError, parse_turtle
 from rolegraph.vocab import RG, entity
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+MAX_MODELS = 20  # per Turtle proposal: checking grows ~15 ms a model; this bounds a check
 STATUSES = ("in force", "proposed", "rejected", "withdrawn")
 KEYS = {
     "slug",
@@ -68,6 +69,9 @@ def turtle_proposal(path: Path) -> Proposal:
     models = sorted(str(m) for m in triples.subjects(RDF.type, RG.ReformModel))
     if not models:
         raise ProposalError(str(path), [(None, "no rg:ReformModel in the file")])
+    if len(models) > MAX_MODELS:
+        raise ProposalError(str(path), [(None, f"{len(models)} models in one proposal; at "
+                                         f"most {MAX_MODELS} are checked at once (split it)")])
     unlabelled = [m for m in models if (URIRef(m), RDFS.label, None) not in triples]
     if unlabelled:  # the coverage report lists labelled models only (was a 500: KeyError)
         raise ProposalError(str(path), [(None, f"<{m}> needs an rdfs:label")
