@@ -101,7 +101,7 @@ def test_unknown_entity_is_404_problem(site_client: FlaskClient, path: str) -> N
 
 def test_every_entity_kind_resolves(site_client: FlaskClient, site_app) -> None:  # type: ignore[no-untyped-def]
     from rolegraph.web.pages import SITE
-    graph = site_app.extensions[SITE].graph
+    graph = site_app.extensions[SITE].site.graph
     subjects = {str(s) for s in graph.subjects() if str(s).startswith(
         "https://w3id.org/rolegraph/id/")}
     by_kind: dict[str, str] = {}
@@ -288,7 +288,7 @@ class Holdings(HTMLParser):
 def who_does_what_pages(site_app) -> list[str]:  # type: ignore[no-untyped-def]
     from rolegraph.coverage import slug
     from rolegraph.web.pages import SITE
-    site = site_app.extensions[SITE]
+    site = site_app.extensions[SITE].site
     report = site.report
     paths = [f"/id/role/{slug(r)}" for r in report.roles]
     paths += [f"/id/function/{slug(f)}" for f in report.functions]

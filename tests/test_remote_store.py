@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -21,7 +22,10 @@ from test_sparql_protocol import IRO, LOOKUP, SECTION_25B
 
 from rolegraph import loader
 from rolegraph.app import create_app, files_digest
+from rolegraph.build import build
 from rolegraph.remote import CONTROL_GRAPH, RemoteStore, StoreSettings, StoreUnavailable
+from rolegraph.snapshot import Snapshot
+from rolegraph.sources import shipped_tree
 
 ROLEGRAPH = str(Path(sys.executable).parent / "rolegraph")
 PROGRESS = re.compile(r"^\s+(\d+)/(\d+) triples into")
@@ -166,6 +170,36 @@ def test_running_service_follows_a_switch(store: StoreProcess, tmp_path: Path) -
     assert lookup_rows(client) == []  # the new version has no assignments
     etag = client.get("/sparql", query_string={"query": "ASK {}"}).headers["ETag"]
     assert files_digest([small]) in etag
+
+
+@pytest.mark.parametrize("store", ["oxigraph"], indirect=True)  # pages are store-neutral
+def test_pages_follow_a_switch_and_never_show_another_versions_content(
+        store: StoreProcess, tmp_path: Path, snapshot: Snapshot, state_dir: Path) -> None:
+    """Version A is the shipped snapshot, B the same with the IRO relabelled; both are in the
+    host's state folder. Then a version this host has no snapshot of: pages are off (503)."""
+    tree = tmp_path / "tree"
+    for part in ("ontology", "data", "shapes"):
+        shutil.copytree(shipped_tree().root / part, tree / part)
+    roles = tree / "data" / "roles.ttl"
+    roles.write_text(roles.read_text().replace(
+        'rdfs:label "independent reviewing officer"@en', 'rdfs:label "reviewing officer B"@en'))
+    version_b = build(tree, state_dir).snapshot
+    loader.load(remote(store), snapshot.files, snapshot.id)
+    app = create_app({"TESTING": True, "STORE_URL": store.query_url, "ACCESS_LOG": False,
+                      "STORE_REFRESH": 0.0, "RESULT_CACHE_MB": 0, "STATE_DIR": str(state_dir)})
+    client = app.test_client()
+    assert "independent reviewing officer" in client.get("/id/role/iro").text
+
+    loader.load(remote(store), version_b.files, version_b.id)
+    page = client.get("/id/role/iro").text
+    assert "reviewing officer B" in page and "independent reviewing officer" not in page
+
+    small = big_graph(tmp_path / "small.nt", 50)
+    loader.load(remote(store), [small], files_digest([small]))
+    response = client.get("/id/role/iro")
+    assert response.status_code == 503
+    assert files_digest([small]) in response.get_json()["detail"]
+    assert client.get("/sparql", query_string={"query": "ASK {}"}).status_code == 200
 
 
 def test_rolegraph_graphs_are_not_queryable(sparql_client: FlaskClient) -> None:

@@ -36,3 +36,10 @@ class Served:
 def served() -> Served:
     result: Served = current_app.extensions[SERVED]
     return result
+
+
+def served_version() -> str:
+    """The version answered now: a remote store's loader may have switched it since start-up
+    (asking the runner refreshes it when due); an embedded snapshot never changes."""
+    now = getattr(served().runner, "version_now", None)
+    return str(now()) if now is not None else served().version

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -32,12 +33,12 @@ from rolegraph.views import (
     href,
     legislation_iri,
 )
-from rolegraph.web import SERVED, served
+from rolegraph.web import SERVED, served, served_version
 
 bp = Blueprint("pages", __name__)
 log = logging.getLogger("rolegraph.pages")
 
-SITE = "rolegraph.site"  # key in app.extensions: the Site, or None when serving --graph files
+SITE = "rolegraph.site"  # key in app.extensions: the Sites, one per served version
 HTML = "text/html"
 # Media type -> (rdflib format, file suffix); the order breaks ties in Accept.
 RDF_FORMATS: dict[str, tuple[str, str]] = {
@@ -57,12 +58,33 @@ CACHE = "public, max-age=300"
 # --- set-up ---------------------------------------------------------------------------------
 
 def init_app(app: Flask) -> None:
-    """Build the Site (coverage analysis, ~2 s) once, before gunicorn forks its workers."""
-    app.extensions[SITE] = load_site(app.config, app.extensions[SERVED].version)
+    """Build the Site (coverage analysis, ~0.5 s) once, before gunicorn forks its workers."""
+    sites = Sites(app.config)
+    sites.for_version(app.extensions[SERVED].version)
+    app.extensions[SITE] = sites
     app.register_error_handler(NotFound, not_found_response)
     app.jinja_env.globals.update(href=href, GROUPS=gallery.GROUPS, KEY_SETTINGS=KEY_SETTINGS)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+
+
+class Sites:
+    """The Site of the served version. A remote store's loader can switch versions under a
+    running service; the pages then follow from the local snapshot of the new version, or
+    are off (503) while this host does not have it, never showing one version's content
+    under another's id. Only the current version's Site is kept."""
+
+    def __init__(self, cfg: Mapping[str, Any]) -> None:
+        self.cfg = cfg
+        self.version: str | None = None
+        self.site: Site | None = None
+        self._lock = threading.Lock()
+
+    def for_version(self, version: str) -> Site | None:
+        with self._lock:
+            if version != self.version:
+                self.site, self.version = load_site(self.cfg, version), version
+            return self.site
 
 
 def load_site(cfg: Mapping[str, Any], version: str) -> Site | None:
@@ -78,17 +100,25 @@ def load_site(cfg: Mapping[str, Any], version: str) -> Site | None:
     source = cfg.get(config.SOURCE)
     site = Site(Analysis(snapshot, open_tree(Path(source) if source else None)))
     site.report  # noqa: B018  compute coverage now, so forked workers share it
+    log.info("pages answer from snapshot %s", version)
     return site
 
 
 def site() -> Site:
-    found: Site | None = current_app.extensions.get(SITE)
-    if found is None:
+    version = served_version()
+    found: Site | None = current_app.extensions[SITE].for_version(version)
+    if found is not None:
+        return found
+    if current_app.config.get(config.GRAPH_FILES):
         raise ProblemError(503, "Pages need the built snapshot",
                            "This service is serving RDF files given with --graph, not the built "
                            "rolegraph snapshot, so the pages and the JSON API are off; "
                            "the SPARQL endpoint at /sparql works.", NO_SNAPSHOT)
-    return found
+    raise ProblemError(503, "Pages need the built snapshot",
+                       f"The SPARQL endpoint at /sparql serves version {version}, but its "
+                       "snapshot is not in this host's state folder, so the pages and the JSON "
+                       "API are off until it is: run `rolegraph build` from the same sources, "
+                       "or copy the snapshot folder here.", NO_SNAPSHOT)
 
 
 def not_found(error: NotFound) -> ProblemError:
