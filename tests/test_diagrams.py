@@ -175,3 +175,37 @@ def test_print_pngs_for_a_human_look(analysis: Analysis, facts: diagrams.Facts) 
         width = int.from_bytes(data[16:20], "big")
         height = int.from_bytes(data[20:24], "big")
         assert width <= 11.0 * 300 + 4 and height <= 7.3 * 300 + 4  # fits A4 landscape
+
+
+def test_changes_only_keeps_exactly_the_marked_functions(analysis: Analysis,
+                                                         facts: diagrams.Facts) -> None:
+    diff = analysis.diff("current", "care-review-2022")
+    full = diagrams.comparison(facts, diff)
+    short = diagrams.comparison(facts, diff, changes_only=True)
+    assert [r for r in full.rows if r.marks] == short.rows
+    assert {c.function for c in diff.changes} <= {r.function for r in short.rows}
+    assert len(short.rows) < len(full.rows)
+    ids = svg_ids(render.render(diagrams.comparison_dot(short, facts.report), "svg"))
+    for row in full.rows:
+        assert (f"a_fn--{slug(row.function)}" in ids) == bool(row.marks), row.function
+    assert "only the functions that change" in short.subtitle
+
+
+def test_changes_only_png_has_larger_type(analysis: Analysis, facts: diagrams.Facts) -> None:
+    """Fewer rows on the same A4 page: Graphviz scales the drawing down less."""
+    diff = analysis.diff("current", "care-review-2022")
+
+    def scale(view: diagrams.Comparison) -> float:
+        """How much fitting the natural drawing (SVG, in points) to A4 shrinks it."""
+        svg = render.render(diagrams.comparison_dot(view, facts.report), "svg").decode()
+        size = re.search(r'width="([0-9.]+)pt" height="([0-9.]+)pt"', svg)
+        assert size is not None
+        width, height = (float(v) for v in size.groups())
+        return min(1.0, 11.0 * 72 / width, 7.3 * 72 / height)
+
+    full, short = diagrams.comparison(facts, diff), diagrams.comparison(facts, diff,
+                                                                        changes_only=True)
+    assert scale(short) > 1.2 * scale(full)
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    (OUTPUT / "compare-current-vs-care-review-2022-changes.png").write_bytes(
+        render.render(diagrams.comparison_dot(short, facts.report), "png"))

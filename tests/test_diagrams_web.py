@@ -28,6 +28,19 @@ def test_comparison_svg_over_http(site_client: FlaskClient) -> None:
     assert "a_fn--refer-to-cafcass" in ids and "a--role--iro" in ids
 
 
+def test_comparison_of_changes_only_over_http(site_client: FlaskClient) -> None:
+    def function_cells(query: str) -> set[str]:
+        answer = site_client.get(f"/diagrams/model/current.svg?compare=care-review-2022{query}")
+        assert answer.status_code == 200
+        return {i for e in ET.fromstring(answer.data).iter()
+                if (i := e.get("id") or "").startswith("a_fn--")}
+
+    everything, changes = function_cells(""), function_cells("&only=changes")
+    assert changes < everything
+    assert "a_fn--refer-to-cafcass" in changes
+    assert "a_fn--advise-court" in everything - changes  # the court advice does not move
+
+
 @pytest.mark.parametrize("path,status", [
     ("/diagrams/model/nope.svg", 404),
     ("/diagrams/model/current.gif", 404),
@@ -38,6 +51,8 @@ def test_comparison_svg_over_http(site_client: FlaskClient) -> None:
     ("/diagrams/model/current.svg?setting=..", 400),
     ("/diagrams/model/current.svg?compare=nope", 400),
     ("/diagrams/model/current.svg?colour=red", 400),
+    ("/diagrams/model/current.svg?only=changes", 400),
+    ("/diagrams/model/current.svg?compare=adcs-2018&only=everything", 400),
     ("/diagrams/model/current.svg?role=iro&role=advocate", 400),
     ("/roles/nobody/card", 404),
     ("/roles/iro/card?model=nope", 400),

@@ -278,8 +278,9 @@ def in_view(facts: Facts, setting: str | None) -> list[str]:
             if setting is None or setting in info.settings]
 
 
-def scope(facts: Facts, role: str | None, setting: str | None) -> str:
-    parts = []
+def scope(facts: Facts, role: str | None, setting: str | None,
+          changes_only: bool = False) -> str:
+    parts = ["only the functions that change or are contested"] if changes_only else []
     if setting:
         parts.append(f"around the child, setting: {facts.settings[setting]}")
     if role:
@@ -381,10 +382,11 @@ class Comparison:
 
 
 def comparison(facts: Facts, diff: ModelDiff, role: str | None = None,
-               setting: str | None = None) -> Comparison:
+               setting: str | None = None, changes_only: bool = False) -> Comparison:
     """Model `diff.a` on the left, `diff.b` on the right and the functions between them in one
     fixed column, so only the links to holders change; each function that moves, is lost,
-    retired or gained, or whose new holder is contested, is marked (Analysis.diff decides)."""
+    retired or gained, or whose new holder is contested, is marked (Analysis.diff decides).
+    `changes_only` leaves out the unmarked functions: half the rows, so larger type on A4."""
     r = facts.role(role) if role else None
     s = facts.setting(setting) if setting else None
     report = facts.report
@@ -408,6 +410,8 @@ def comparison(facts: Facts, diff: ModelDiff, role: str | None = None,
             marks.append("gap")
         if any(h.confidence == "contested" for h in after):
             marks.append("contested")  # the dashed links say which holders are disputed
+        if changes_only and not marks:
+            continue
         rows.append(Row(function, report.label(function), tuple(marks), note, before, after))
     left = sides(facts, diff.a, diff.b, rows, "before", r)
     right = sides(facts, diff.b, diff.a, rows, "after", r)
@@ -417,8 +421,8 @@ def comparison(facts: Facts, diff: ModelDiff, role: str | None = None,
             for m in (diff.a, diff.b)}
     used = sorted({k for row in rows for k in row.marks}, key=MARK_PRIORITY.index)
     return Comparison(diff.a, diff.b, f"{report.models[diff.a]}  compared with  "
-                      f"{report.models[diff.b]}", scope(facts, r, s), left, right, rows, idle,
-                      used)
+                      f"{report.models[diff.b]}", scope(facts, r, s, changes_only), left, right,
+                      rows, idle, used)
 
 
 def move_note(facts: Facts, change: FunctionChange) -> str:

@@ -20,22 +20,27 @@ output_file = click.option("-o", "--output", type=click.Path(dir_okay=False, pat
 @click.option("--role", help="Only this role (slug, e.g. iro).")
 @click.option("--setting", help="Only functions in this setting, e.g. childrens-home.")
 @click.option("--compare", help="Draw MODEL beside this model, marking what changes.")
+@click.option("--changes-only", is_flag=True,
+              help="With --compare: leave out the functions that do not change.")
 @click.option("--format", "fmt", type=click.Choice(diagrams.FORMATS), default="svg",
               show_default=True)
 @output_file
 @source_option
 @state_option
 def diagram_command(model: str, role: str | None, setting: str | None, compare: str | None,
-                    fmt: str, output: Path | None, source: Path | None,
+                    changes_only: bool, fmt: str, output: Path | None, source: Path | None,
                     state_dir: Path | None) -> None:
     """A role diagram of a model (Graphviz), or a comparison of two models."""
+    if changes_only and not compare:
+        raise click.UsageError("--changes-only needs --compare B")
     if fmt in ("png", "pdf") and output is None:
         raise click.UsageError(f"{fmt} needs -o FILE")
     analysis = load_analysis(source, state_dir)
     facts = diagrams.collect(analysis)
     try:
         if compare:
-            view = diagrams.comparison(facts, analysis.diff(model, compare), role, setting)
+            view = diagrams.comparison(facts, analysis.diff(model, compare), role, setting,
+                                       changes_only)
             dot = diagrams.comparison_dot(view, facts.report)
             mmd = diagrams.comparison_mermaid(view, facts.report)
         else:

@@ -1,6 +1,6 @@
 """Diagrams and role cards over HTTP, for trainers:
 
-    /diagrams/model/{model}.{svg|png|pdf|dot|mmd}?role=&setting=&compare=
+    /diagrams/model/{model}.{svg|png|pdf|dot|mmd}?role=&setting=&compare=&only=changes
     /roles/{role}/card?model=        (HTML with print styles)
     /roles/{role}/card.pdf?model=
 
@@ -37,7 +37,7 @@ BAD_PARAMETER = PROBLEMS + "bad-parameter"
 NO_SNAPSHOT = PROBLEMS + "no-snapshot"
 EXTENSIONS = {"svg": "svg", "png": "png", "pdf": "pdf", "dot": "dot", "mmd": "mermaid"}
 MEDIA = {**render.MEDIA_TYPES, "mermaid": "text/plain; charset=utf-8"}
-DIAGRAM_PARAMS = {"role", "setting", "compare"}
+DIAGRAM_PARAMS = {"role", "setting", "compare", "only"}
 CARD_PARAMS = {"model"}
 CACHE_CONTROL = "public, max-age=3600"
 CACHE_ENTRIES = 64
@@ -147,11 +147,16 @@ def model_diagram(filename: str) -> Response:
         known("setting", setting, sorted(slugs(facts.settings)), 400)
     if compare is not None:
         known("model", compare, slugs(facts.report.models), 400)
+    changes_only = args.get("only") is not None
+    if changes_only and (args["only"] != "changes" or compare is None):
+        raise ProblemError(400, "Bad parameter", "'only=changes' goes with 'compare=B' and "
+                           "leaves out the functions that do not change", BAD_PARAMETER)
     fmt = EXTENSIONS[ext]
 
     def make() -> bytes:
         if compare:
-            view = diagrams.comparison(facts, out.analysis.diff(model, compare), role, setting)
+            view = diagrams.comparison(facts, out.analysis.diff(model, compare), role, setting,
+                                       changes_only)
             dot_text = diagrams.comparison_dot(view, facts.report)
             mmd = diagrams.comparison_mermaid(view, facts.report)
         else:
@@ -160,8 +165,9 @@ def model_diagram(filename: str) -> Response:
         body = pack.diagram_output(dot_text, mmd, fmt)
         return body if isinstance(body, bytes) else body.encode()
 
-    body = out.get(("diagram", model, role, setting, compare, fmt), make)
-    return respond(body, MEDIA[fmt], f"{model}{'-vs-' + compare if compare else ''}.{ext}")
+    body = out.get(("diagram", model, role, setting, compare, changes_only, fmt), make)
+    name = f"{model}{'-vs-' + compare if compare else ''}{'-changes' if changes_only else ''}"
+    return respond(body, MEDIA[fmt], f"{name}.{ext}")
 
 
 @bp.get("/roles/<name>/card")
