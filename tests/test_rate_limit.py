@@ -114,3 +114,24 @@ def test_proposal_checks_have_their_own_lower_limit(sparql_graphs: list[Path]) -
                           environ_overrides=env).status_code == 200
     finally:
         app.extensions[SERVED].runner.close()
+
+
+def test_diagrams_and_cards_have_their_own_limit(sparql_graphs: list[Path]) -> None:
+    from rolegraph.app import create_app
+    from rolegraph.web import SERVED
+
+    app = create_app({"TESTING": True, "GRAPH_FILES": [str(p) for p in sparql_graphs],
+                      "ACCESS_LOG": False, "QUERY_ISOLATION": "inline",
+                      "DRAW_RATE_LIMIT": 0.1, "DRAW_RATE_LIMIT_BURST": 2})
+    try:
+        client = app.test_client()
+        env = {"REMOTE_ADDR": "192.0.2.10"}
+        paths = ["/diagrams/model/current.svg", "/roles/iro/card", "/diagrams/model/x.png"]
+        codes = [client.get(path, environ_overrides=env).status_code for path in paths]
+        assert 429 not in codes[:2] and codes[2] == 429, codes  # 503: no snapshot here
+        assert client.get("/sparql", query_string={"query": "ASK {}"},
+                          environ_overrides=env).status_code == 200
+        assert client.get("/diagrams/model/current.svg",
+                          environ_overrides={"REMOTE_ADDR": "192.0.2.11"}).status_code != 429
+    finally:
+        app.extensions[SERVED].runner.close()

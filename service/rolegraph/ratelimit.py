@@ -1,5 +1,7 @@
-"""A rate limit per client address on the surfaces that run queries or checks: /sparql and
-the /query page (RATE_LIMIT), and proposal checks, /validate (VALIDATE_RATE_LIMIT, lower).
+"""A rate limit per client address on the surfaces that run queries, checks or drawings:
+/sparql and the /query page (RATE_LIMIT), proposal checks, /validate (VALIDATE_RATE_LIMIT,
+lower), and diagrams and role cards, /diagrams and /roles (DRAW_RATE_LIMIT: Graphviz and
+WeasyPrint take 0.1-1 s a drawing, and parameters make thousands of distinct ones).
 Over the limit: 429 problem+json with Retry-After, before any work is done (response-cache
 hits included).
 
@@ -33,11 +35,15 @@ RATE_LIMIT_PROXY_HOPS = "RATE_LIMIT_PROXY_HOPS"  # X-Forwarded-For entries to tr
 # have their own, much lower limit: one client must not keep the workers busy with them.
 VALIDATE_RATE_LIMIT = "VALIDATE_RATE_LIMIT"
 VALIDATE_RATE_LIMIT_BURST = "VALIDATE_RATE_LIMIT_BURST"
+DRAW_RATE_LIMIT = "DRAW_RATE_LIMIT"
+DRAW_RATE_LIMIT_BURST = "DRAW_RATE_LIMIT_BURST"  # a training pack's worth of cards at once
 DEFAULTS: dict[str, Any] = {RATE_LIMIT: 100.0, RATE_LIMIT_BURST: 1000,
                             RATE_LIMIT_EXEMPT: [], RATE_LIMIT_PROXY_HOPS: 0,
-                            VALIDATE_RATE_LIMIT: 0.2, VALIDATE_RATE_LIMIT_BURST: 10}
+                            VALIDATE_RATE_LIMIT: 0.2, VALIDATE_RATE_LIMIT_BURST: 10,
+                            DRAW_RATE_LIMIT: 2.0, DRAW_RATE_LIMIT_BURST: 60}
 QUERY_PATHS: tuple[str, ...] = ("/sparql", "/query")
 VALIDATE_PATHS: tuple[str, ...] = ("/validate", "/api/validate")
+DRAW_PATHS: tuple[str, ...] = ("/diagrams", "/roles")
 RATE_LIMITED = PROBLEMS + "rate-limited"
 MAX_CLIENTS = 10_000
 
@@ -119,16 +125,17 @@ class RateLimit:
 
 def init_app(app: Flask) -> None:
     """Add the limits' settings (ROLEGRAPH_RATE_LIMIT... may already have set them) and
-    wrap the app, unless RATE_LIMIT is 0 (which switches both limits off)."""
+    wrap the app, unless RATE_LIMIT is 0 (which switches all three limits off)."""
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
     rate = float(app.config[RATE_LIMIT])
     if rate <= 0:
         return
     rules = [(QUERY_PATHS, TokenBuckets(rate, max(1, int(app.config[RATE_LIMIT_BURST]))))]
-    if (validate_rate := float(app.config[VALIDATE_RATE_LIMIT])) > 0:
-        rules.append((VALIDATE_PATHS, TokenBuckets(
-            validate_rate, max(1, int(app.config[VALIDATE_RATE_LIMIT_BURST])))))
+    for paths, limit, burst in ((VALIDATE_PATHS, VALIDATE_RATE_LIMIT, VALIDATE_RATE_LIMIT_BURST),
+                                (DRAW_PATHS, DRAW_RATE_LIMIT, DRAW_RATE_LIMIT_BURST)):
+        if (lower := float(app.config[limit])) > 0:
+            rules.append((paths, TokenBuckets(lower, max(1, int(app.config[burst])))))
     app.wsgi_app = RateLimit(app.wsgi_app, rules,  # type: ignore[method-assign]
                              app.config[RATE_LIMIT_EXEMPT] or (),
                              int(app.config[RATE_LIMIT_PROXY_HOPS]))
