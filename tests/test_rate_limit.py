@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -94,14 +95,22 @@ def test_live_server_limits_by_environment(sparql_graphs: list[Path], tmp_path: 
         server.stop()
 
 
-def test_proposal_checks_have_their_own_lower_limit(sparql_graphs: list[Path]) -> None:
+@contextmanager
+def files_app(sparql_graphs: list[Path], **limits: float) -> Iterator[Flask]:
+    """The service over --graph files (no snapshot: pages 503) with these limits."""
     from rolegraph.app import create_app
     from rolegraph.web import SERVED
 
     app = create_app({"TESTING": True, "GRAPH_FILES": [str(p) for p in sparql_graphs],
-                      "ACCESS_LOG": False, "QUERY_ISOLATION": "inline",
-                      "VALIDATE_RATE_LIMIT": 0.1, "VALIDATE_RATE_LIMIT_BURST": 2})
+                      "ACCESS_LOG": False, "QUERY_ISOLATION": "inline", **limits})
     try:
+        yield app
+    finally:
+        app.extensions[SERVED].runner.close()
+
+
+def test_proposal_checks_have_their_own_lower_limit(sparql_graphs: list[Path]) -> None:
+    with files_app(sparql_graphs, VALIDATE_RATE_LIMIT=0.1, VALIDATE_RATE_LIMIT_BURST=2) as app:
         client = app.test_client()
         env = {"REMOTE_ADDR": "192.0.2.9"}
         codes = [client.post("/validate", data="x", content_type="text/turtle",
@@ -112,18 +121,10 @@ def test_proposal_checks_have_their_own_lower_limit(sparql_graphs: list[Path]) -
         # queries from the same address keep their own, larger budget
         assert client.get("/sparql", query_string={"query": "ASK {}"},
                           environ_overrides=env).status_code == 200
-    finally:
-        app.extensions[SERVED].runner.close()
 
 
 def test_diagrams_and_cards_have_their_own_limit(sparql_graphs: list[Path]) -> None:
-    from rolegraph.app import create_app
-    from rolegraph.web import SERVED
-
-    app = create_app({"TESTING": True, "GRAPH_FILES": [str(p) for p in sparql_graphs],
-                      "ACCESS_LOG": False, "QUERY_ISOLATION": "inline",
-                      "DRAW_RATE_LIMIT": 0.1, "DRAW_RATE_LIMIT_BURST": 2})
-    try:
+    with files_app(sparql_graphs, DRAW_RATE_LIMIT=0.1, DRAW_RATE_LIMIT_BURST=2) as app:
         client = app.test_client()
         env = {"REMOTE_ADDR": "192.0.2.10"}
         paths = ["/diagrams/model/current.svg", "/roles/iro/card", "/diagrams/model/x.png"]
@@ -133,5 +134,3 @@ def test_diagrams_and_cards_have_their_own_limit(sparql_graphs: list[Path]) -> N
                           environ_overrides=env).status_code == 200
         assert client.get("/diagrams/model/current.svg",
                           environ_overrides={"REMOTE_ADDR": "192.0.2.11"}).status_code != 429
-    finally:
-        app.extensions[SERVED].runner.close()

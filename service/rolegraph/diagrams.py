@@ -425,6 +425,17 @@ def comparison(facts: Facts, diff: ModelDiff, role: str | None = None,
                       rows, idle, used)
 
 
+def drawing(analysis: Analysis, facts: Facts, model: str, role: str | None,
+            setting: str | None, compare: str | None = None,
+            changes_only: bool = False) -> tuple[str, str]:
+    """The DOT and Mermaid of a model's diagram, or of its comparison with `compare`."""
+    if compare:
+        view = comparison(facts, analysis.diff(model, compare), role, setting, changes_only)
+        return comparison_dot(view, facts.report), comparison_mermaid(view, facts.report)
+    single = model_view(facts, model, role, setting)
+    return to_dot(single), to_mermaid(single)
+
+
 def move_note(facts: Facts, change: FunctionChange) -> str:
     def names(holders: tuple[Holder, ...]) -> str:
         return ", ".join(facts.roles[h.role].name for h in holders) or "nobody"

@@ -38,14 +38,8 @@ def diagram_command(model: str, role: str | None, setting: str | None, compare: 
     analysis = load_analysis(source, state_dir)
     facts = diagrams.collect(analysis)
     try:
-        if compare:
-            view = diagrams.comparison(facts, analysis.diff(model, compare), role, setting,
-                                       changes_only)
-            dot = diagrams.comparison_dot(view, facts.report)
-            mmd = diagrams.comparison_mermaid(view, facts.report)
-        else:
-            single = diagrams.model_view(facts, model, role, setting)
-            dot, mmd = diagrams.to_dot(single), diagrams.to_mermaid(single)
+        dot, mmd = diagrams.drawing(analysis, facts, model, role, setting, compare,
+                                    changes_only)
     except (LookupError, UnknownModel) as error:
         raise click.BadParameter(str(error).strip("'\"")) from error
     try:

@@ -58,8 +58,7 @@ class OxigraphQueryGraph(Graph):
     a query, 0.9 s for the shipped coverage shapes, and Oxigraph takes about 0.2 ms.
     Oxigraph's own `substitutions` pre-binding is slower than no pre-binding at all (it
     binds after evaluating), so the bound values go in as a VALUES block at the start of
-    the WHERE group instead: the same solutions as SHACL's pre-binding for queries with a
-    single WHERE and no subquery. Any other query goes to rdflib, unchanged."""
+    each WHERE group instead (see `prebound`). Any other query goes to rdflib, unchanged."""
 
     def __init__(self, graph: Graph) -> None:
         super().__init__(

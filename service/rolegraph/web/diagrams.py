@@ -15,26 +15,23 @@ import hashlib
 import logging
 import threading
 from collections import OrderedDict
-from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
-from rolegraph import cards, config, diagrams, pack, render
+from rolegraph import cards, diagrams, pack, render
 from rolegraph.analysis import Analysis
 from rolegraph.coverage import slug
 from rolegraph.problems import PROBLEMS, ProblemError
-from rolegraph.snapshot import SnapshotStore, default_state_dir
-from rolegraph.sources import open_tree
 from rolegraph.web import served
+from rolegraph.web.pages import site
 
 bp = Blueprint("diagrams", __name__)
 log = logging.getLogger("rolegraph.web.diagrams")
 
-TRAINER = "rolegraph.trainer"  # key in app.extensions: (Analysis, Facts), built on first use
+TRAINER = "rolegraph.trainer"  # key in app.extensions: the Outputs, built on first use
 NOT_FOUND = PROBLEMS + "not-found"
 BAD_PARAMETER = PROBLEMS + "bad-parameter"
-NO_SNAPSHOT = PROBLEMS + "no-snapshot"
 EXTENSIONS = {"svg": "svg", "png": "png", "pdf": "pdf", "dot": "dot", "mmd": "mermaid"}
 MEDIA = {**render.MEDIA_TYPES, "mermaid": "text/plain; charset=utf-8"}
 DIAGRAM_PARAMS = {"role", "setting", "compare", "only"}
@@ -66,36 +63,15 @@ class Outputs:
 
 
 def outputs() -> Outputs:
-    found: Outputs | None = current_app.extensions.get(TRAINER)
-    if found is None:
-        with _lock:
-            found = current_app.extensions.get(TRAINER)
-            if found is None:
-                found = Outputs(load_analysis())
-                current_app.extensions[TRAINER] = found
+    """The outputs of the pages' analysis of the served version (one analysis per worker,
+    following a remote store's switches; 503 without the snapshot, as the pages)."""
+    analysis = site().analysis
+    with _lock:
+        found: Outputs | None = current_app.extensions.get(TRAINER)
+        if found is None or found.analysis is not analysis:
+            found = Outputs(analysis)
+            current_app.extensions[TRAINER] = found
     return found
-
-
-def load_analysis() -> Analysis:
-    """The analysis the pages already built, if any, else one of the served snapshot."""
-    site = current_app.extensions.get("rolegraph.site")
-    if site is not None and isinstance(getattr(site, "analysis", None), Analysis):
-        existing: Analysis = site.analysis
-        return existing
-    cfg = current_app.config
-    if cfg.get(config.GRAPH_FILES):
-        raise ProblemError(503, "Diagrams need the built snapshot",
-                           "This service serves RDF files given with --graph, so diagrams and "
-                           "role cards are off; the SPARQL endpoint works.", NO_SNAPSHOT)
-    state = cfg.get(config.STATE_DIR)
-    store = SnapshotStore(Path(state) if state else default_state_dir())
-    snapshot = store.snapshot(served().version)
-    if snapshot is None:
-        raise ProblemError(503, "Diagrams need the built snapshot",
-                           f"Snapshot {served().version} is not in the state folder.",
-                           NO_SNAPSHOT)
-    source = cfg.get(config.SOURCE)
-    return Analysis(snapshot, open_tree(Path(source) if source else None))
 
 
 def checked_args(allowed: set[str]) -> dict[str, str]:
@@ -154,14 +130,8 @@ def model_diagram(filename: str) -> Response:
     fmt = EXTENSIONS[ext]
 
     def make() -> bytes:
-        if compare:
-            view = diagrams.comparison(facts, out.analysis.diff(model, compare), role, setting,
-                                       changes_only)
-            dot_text = diagrams.comparison_dot(view, facts.report)
-            mmd = diagrams.comparison_mermaid(view, facts.report)
-        else:
-            single = diagrams.model_view(facts, model, role, setting)
-            dot_text, mmd = diagrams.to_dot(single), diagrams.to_mermaid(single)
+        dot_text, mmd = diagrams.drawing(out.analysis, facts, model, role, setting, compare,
+                                         changes_only)
         body = pack.diagram_output(dot_text, mmd, fmt)
         return body if isinstance(body, bytes) else body.encode()
 

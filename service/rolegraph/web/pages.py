@@ -112,13 +112,13 @@ def site() -> Site:
     if current_app.config.get(config.GRAPH_FILES):
         raise ProblemError(503, "Pages need the built snapshot",
                            "This service is serving RDF files given with --graph, not the built "
-                           "rolegraph snapshot, so the pages and the JSON API are off; "
+                           "rolegraph snapshot, so the pages, diagrams and the JSON API are off; "
                            "the SPARQL endpoint at /sparql works.", NO_SNAPSHOT)
     raise ProblemError(503, "Pages need the built snapshot",
                        f"The SPARQL endpoint at /sparql serves version {version}, but its "
-                       "snapshot is not in this host's state folder, so the pages and the JSON "
-                       "API are off until it is: run `rolegraph build` from the same sources, "
-                       "or copy the snapshot folder here.", NO_SNAPSHOT)
+                       "snapshot is not in this host's state folder, so the pages, diagrams and "
+                       "JSON API are off until it is: run `rolegraph build` from the same "
+                       "sources, or copy the snapshot folder here.", NO_SNAPSHOT)
 
 
 def not_found(error: NotFound) -> ProblemError:
