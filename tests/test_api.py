@@ -65,7 +65,8 @@ def test_role_holdings_cite_basis_or_source(site_client: FlaskClient) -> None:
 def test_coverage_filtered_by_model_and_setting(site_client: FlaskClient) -> None:
     data = json.loads(site_client.get("/api/coverage?model=current&setting=foster-care").data)
     assert {c["model"] for c in data["cells"]} == {"current"}
-    assert 0 < len(data["functions"]) < 33
+    every = json.loads(site_client.get("/api/coverage").data)["functions"]
+    assert 0 < len(data["functions"]) < len(every)
     assert site_client.get("/api/coverage?model=utopia").status_code == 404
 
 

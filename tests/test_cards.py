@@ -35,8 +35,12 @@ def test_frequencies_are_quoted_from_the_data(analysis: Analysis,
                                               facts: diagrams.Facts) -> None:
     card = cards.role_card(analysis, facts, "reg44-visitor", "current")
     assert any("at least monthly" in q.text for q in card.frequency)
-    text = " ".join(str(o) for o in analysis.graph.objects(None, cards.SKOS.definition))
-    for quote in card.frequency:  # every sentence shown is in some definition, word for word
+    # the data's own statement of how often comes first, with the provision it rests on
+    assert "once a month" in card.frequency[0].text
+    assert card.frequency[0].where == "SI 2015/541 reg 44"
+    text = " ".join(str(o) for p in (cards.SKOS.definition, cards.RG.contactFrequency)
+                    for o in analysis.graph.objects(None, p))
+    for quote in card.frequency:  # every sentence shown is in the data, word for word
         assert quote.text in text
 
 

@@ -86,7 +86,7 @@ def test_care_review_contested_reassignments_are_warnings_with_sources(
     [
         ("current", "refer-to-cafcass", {"iro"}),
         ("current", "visit-childrens-home-monthly-and-report", {"reg44-visitor"}),
-        ("current", "represent-child-in-care-proceedings", {"cafcass-guardian"}),
+        ("current", "represent-child-in-care-proceedings", {"cafcass-guardian", "childs-solicitor"}),
         ("current", "statutory-visits-to-child", {"social-worker"}),
         ("csw-bill-2016", "chair-review-meeting", {"team-manager"}),
         ("fostering-stocktake-2018", "ensure-wishes-feelings-considered", {"social-worker"}),

@@ -83,7 +83,8 @@ def test_comparison_marks_every_function_that_changes(analysis: Analysis,
     view = diagrams.comparison(facts, diff)
     dot = diagrams.comparison_dot(view, facts.report)
     ids = svg_ids(render.render(dot, "svg"))
-    words = {"moved": "[MOVED]", "lost": "[GAP]", "retired": "[RETIRED]", "gained": "[NEW]"}
+    words = {"moved": "[MOVED]", "narrowed": "[MOVED]", "shared": "[SHARED]", "lost": "[GAP]",
+             "retired": "[RETIRED]", "gained": "[NEW]"}
     mark_fills = {m.fill for m in diagrams.MARKS.values()}
     for change in diff.changes:
         cell = ids[f"a_fn--{slug(change.function)}"]
@@ -94,7 +95,8 @@ def test_comparison_marks_every_function_that_changes(analysis: Analysis,
     for row in view.rows:  # nothing unchanged is marked as moved
         assert ("moved" in row.marks) == (row.function in changed and
                                           next(c for c in diff.changes
-                                               if c.function == row.function).kind == "moved")
+                                               if c.function == row.function).kind
+                                          in ("moved", "narrowed"))
     # the removed IRO is on the left only, marked; the new expert practitioner is not drawn
     # (it holds nothing), and the right side has no IRO
     assert "a--role--iro" in ids and "b--role--iro" not in ids

@@ -31,6 +31,8 @@ def test_wheel_ships_every_turtle_file(wheel: Path) -> None:
         for path in (REPO / part).rglob("*.ttl"):
             assert f"rolegraph/ttl/{part}/{path.relative_to(REPO / part).as_posix()}" in names
     assert "rolegraph/py.typed" in names
+    for path in (REPO / "service" / "rolegraph" / "queries").rglob("*.rq"):  # with evidence/
+        assert f"rolegraph/{path.relative_to(REPO / 'service' / 'rolegraph').as_posix()}" in names
 
 
 def test_installed_wheel_builds_from_its_own_copy(wheel: Path, tmp_path: Path) -> None:

@@ -64,7 +64,7 @@ def test_oxigraph_finds_what_rdflib_finds(analysis: Analysis, which: str) -> Non
 def test_every_shipped_shape_query_runs_on_oxigraph() -> None:
     shapes = coverage_shapes(shipped_tree())
     texts = [str(t) for t in shapes.objects(None, SH.select)]
-    assert len(texts) == 5
+    assert len(texts) >= 6  # two contested/independence warnings, two infos, gap, outside
     for text in texts:
         assert prebound(text, {"this": FUNCTION}) is not None, text
 

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from rdflib import URIRef
+from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS, SKOS
 
 from rolegraph.coverage import slug
@@ -34,6 +34,12 @@ SEEING = re.compile(r"\b(visit\w*|sees?|meet\w*|contact|reviews|review of|speak\
 APPOINTED = "SELECT ?by WHERE { ?role rg:appointedBy ?by }"
 INDEPENDENT_OF = "SELECT ?org WHERE { ?role rg:independentOf ?org }"
 ESTABLISHED = "SELECT ?law WHERE { ?role rg:establishedBy ?law }"
+# The kinds of independence the role has, each with what it rests on.
+INDEPENDENCE = """SELECT ?kind (GROUP_CONCAT(DISTINCT ?sourceLabel; separator="; ") AS ?sources)
+WHERE { ?role rg:hasIndependence ?i . ?i rg:independenceKind ?k . ?k rdfs:label ?kind .
+        ?i dcterms:source ?s . ?s rdfs:label ?sourceLabel } GROUP BY ?kind"""
+CONTACT = """SELECT ?text ?basis WHERE { ?role rg:contactFrequency ?text .
+        OPTIONAL { ?role rg:contactFrequencyBasis ?basis } }"""
 
 
 @dataclass(frozen=True)
@@ -115,13 +121,28 @@ def role_card(analysis: Analysis, facts: Facts, role: str, model: str) -> RoleCa
         r, m, info.label, report.models[m], alt, purpose, notes, info.kind, kind.title,
         kind.tag, info.employer or "not stated in the data",
         ", ".join(appointed) or "not stated in the data",
-        independence(info.kind, info.employer, independent_of), established, included, held,
+        independence(info.kind, info.employer, independent_of, kinds_of_independence(graph, node)),
+        established, included, held,
         frequency(analysis, node, held), elsewhere(analysis, facts, r, m),
         analysis.snapshot.id)
     return card
 
 
-def independence(kind: str, employer: str | None, independent_of: list[str]) -> str:
+def kinds_of_independence(graph: Graph, role: URIRef) -> list[str]:
+    """'independent of ... (sources)' for each sourced independence statement of the role."""
+    return [f"{row.kind} ({row.sources})" for row in select(graph, INDEPENDENCE, role=role)]
+
+
+def independence(kind: str, employer: str | None, independent_of: list[str],
+                 kinds: list[str] | None = None) -> str:
+    """What the role is independent of, said exactly: of the case's management, of the
+    authority, or neither (the IRO is the first but, employed by the authority, not the second)."""
+    stated = "; ".join(kinds or [])
+    stated = stated[:1].upper() + stated[1:]
+    if stated and kind == "local-authority":
+        return f"{stated}. Not independent of the local authority itself: employed by it."
+    if stated:
+        return f"{stated}."
     if independent_of:
         return ("Independent of " + ", ".join(independent_of) +
                 ": the law bars the local authority's own staff from the role.")
@@ -131,6 +152,9 @@ def independence(kind: str, employer: str | None, independent_of: list[str]) -> 
         return f"Independent of the local authority: employed by {employer}."
     if kind == "local-authority":
         return "Not independent of the local authority: employed by it."
+    if employer:
+        return (f"Employed by the {employer}, which may or may not be a local authority; the law "
+                "read does not make the role independent of the local authority.")
     return "The data does not say who employs the role, so its independence is not stated."
 
 
@@ -138,14 +162,15 @@ def frequency(analysis: Analysis, role: URIRef, held: list[Held]) -> list[Quote]
     """Sentences about how often or how soon, quoted from the role's definition, and from the
     definitions of the functions it holds and of the provisions they rest on."""
     graph, label = analysis.graph, analysis.report.label
+    quotes: list[Quote] = [Quote(str(row.text), label(str(row.basis)) if row.basis else "")
+                           for row in select(graph, CONTACT, role=role)]
     places: list[URIRef] = [role]
     for item in held:
         places.append(URIRef(item.function))
     for row in select(graph, "SELECT DISTINCT ?law WHERE { ?a rg:role ?role ; rg:basis ?law }",
                       role=role):
         places.append(URIRef(str(row.law)))
-    quotes: list[Quote] = []
-    seen: set[str] = set()
+    seen: set[str] = {q.text for q in quotes}
     for place in places:
         for text in graph.objects(place, SKOS.definition):
             for sentence in re.split(r"(?<=[.;])\s+", str(text)):

@@ -74,12 +74,13 @@ MARKS = {
     "gap": Mark("gap", "GAP", "#f6b4b4", "no holder under the model: a coverage gap"),
     "contested": Mark("contested", "CONTESTED", "#fff0a0",
                       "a named source disputes this holder"),
-    "moved": Mark("moved", "MOVED", "#fdd3a8", "who holds it changes between the models"),
+    "moved": Mark("moved", "MOVED", "#fdd3a8", "a holder loses it between the models"),
+    "shared": Mark("shared", "SHARED", "#e0d4f5", "gains a holder; every old holder keeps it"),
     "retired": Mark("retired", "RETIRED", "#d0d0d0",
                     "only served to appoint a role the other model removes"),
     "new": Mark("new", "NEW", "#c8e6f5", "held under the second model only"),
 }
-MARK_PRIORITY = ("gap", "contested", "moved", "retired", "new")
+MARK_PRIORITY = ("gap", "contested", "moved", "shared", "retired", "new")
 
 # --- What the graph says about roles and functions --------------------------------------------
 
@@ -403,8 +404,8 @@ def comparison(facts: Facts, diff: ModelDiff, role: str | None = None,
         note = ""
         change = changes.get(function)
         if change is not None:
-            marks.append({"lost": "gap", "retired": "retired", "gained": "new"}.get(
-                change.kind, "moved"))
+            marks.append({"lost": "gap", "retired": "retired", "gained": "new",
+                          "shared": "shared"}.get(change.kind, "moved"))
             note = move_note(facts, change)
         elif not after:
             marks.append("gap")

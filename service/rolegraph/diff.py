@@ -11,10 +11,21 @@ from rolegraph.coverage import CoverageReport, Holder, slug
 from rolegraph.graphs import select
 
 ESTABLISHED = "SELECT ?role ?law WHERE { ?role rg:establishedBy ?law }"
-CREATED = "SELECT ?function ?law WHERE { ?function rg:createdBy ?law }"
-PARENT = "SELECT ?child ?parent WHERE { ?child rg:partOf ?parent . ?child a rg:Provision }"
+NAMED = "SELECT ?role ?law WHERE { ?law rg:namesRole ?role }"
+PARENT = "SELECT ?child ?parent WHERE { ?child rg:partOf ?parent }"
 PROVISIONS = "SELECT ?p WHERE { ?p a rg:Provision }"
+INSTRUMENTS = "SELECT ?i WHERE { { ?i a rg:Act } UNION { ?i a rg:StatutoryInstrument } }"
 INCLUDED = "SELECT ?m ?role WHERE { ?m rg:includesRole ?role }"
+
+# The words a reader sees for each kind of change (the kind itself is the stable key).
+CHANGE_WORDS = {
+    "moved": "moved: a holder loses it and another takes it",
+    "shared": "shared: gains a holder, and every old holder keeps it",
+    "narrowed": "loses a holder: the others keep it, nobody new joins",
+    "lost": "lost: nobody holds it",
+    "gained": "gained: held where nobody held it before",
+    "retired": "retired: the model removes the role it served to appoint",
+}
 
 
 @dataclass(frozen=True)
@@ -30,6 +41,11 @@ class FunctionChange:
         kept = {h.role for h in self.after}
         return [h for h in self.before if h.role not in kept]
 
+    def joiners(self) -> list[Holder]:
+        """Holders under the second model who did not hold the function under the first."""
+        had = {h.role for h in self.before}
+        return [h for h in self.after if h.role not in had]
+
     @property
     def kind(self) -> str:
         if self.retired_after and not self.retired_before:
@@ -38,12 +54,22 @@ class FunctionChange:
             return "lost"
         if not self.before and not self.retired_before:
             return "gained"
-        return "moved"
+        if not self.losers():
+            return "shared"
+        return "moved" if self.joiners() else "narrowed"
+
+    @property
+    def words(self) -> str:
+        return CHANGE_WORDS[self.kind]
 
 
 @dataclass(frozen=True)
 class Amendment:
+    """A provision that would need amending, the instrument it belongs to, and why."""
+
     provision: str
+    instrument: str
+    functions: tuple[str, ...]
     reasons: tuple[str, ...]
 
 
@@ -56,6 +82,13 @@ class ModelDiff:
     roles_removed: list[str] = field(default_factory=list)
     basis_lost: list[str] = field(default_factory=list)
     amendments: list[Amendment] = field(default_factory=list)
+
+    def amendments_by_instrument(self) -> list[tuple[str, list[Amendment]]]:
+        """The provisions to amend grouped by Act or SI, in the order they were listed."""
+        groups: dict[str, list[Amendment]] = {}
+        for amendment in self.amendments:
+            groups.setdefault(amendment.instrument, []).append(amendment)
+        return list(groups.items())
 
 
 def diff_models(report: CoverageReport, graph: Graph, a: str, b: str) -> ModelDiff:
@@ -89,49 +122,62 @@ def has_basis(holders: list[Holder]) -> bool:
 
 
 def amendments(graph: Graph, diff: ModelDiff, report: CoverageReport) -> list[Amendment]:
-    """Provisions that establish a removed role or create (or give a holder) a function that
-    moves, rolled up to the section or regulation that contains them."""
+    """Provisions to amend: those that establish or name a role the second model removes, and
+    those that give a function to a holder the second model takes it from. A provision that
+    merely creates a function whose holders change is not listed: adding a holder, or keeping
+    the function with its old holder, needs no amendment of it."""
     reasons: dict[str, set[str]] = {}
-    section = section_of(graph)
-
-    def note(law: str, why: str) -> None:
-        reasons.setdefault(section.get(law, law), set()).add(why)
-
-    removed = set(diff.roles_removed)
-    for row in select(graph, ESTABLISHED):
-        if str(row.role) in removed:
-            note(
-                str(row.law),
-                f"establishes the {report.label(str(row.role))}, which the model removes",
-            )
-    # a function needs the law changed only where a holder loses it (adding a holder may not)
-    losing = {c.function: c for c in diff.changes if c.losers()}
-    for row in select(graph, CREATED):
-        if (change := losing.get(str(row.function))) is not None:
-            fate = "which the model retires" if change.kind == "retired" else "which changes hands"
-            note(str(row.law), f"creates '{report.label(change.function)}', {fate}")
-    for change in losing.values():
-        for holder in change.losers():
-            for law in holder.bases:
-                note(
-                    law,
-                    f"gives '{report.label(change.function)}' to the {report.label(holder.role)}",
-                )
-    provisions = {str(r.p) for r in select(graph, PROVISIONS)}
-    return [Amendment(p, tuple(sorted(w))) for p, w in sorted(reasons.items()) if p in provisions]
-
-
-def section_of(graph: Graph) -> dict[str, str]:
-    """Each provision's outermost containing provision (the section, regulation or rule)."""
+    functions: dict[str, set[str]] = {}
     parent = {str(r.child): str(r.parent) for r in select(graph, PARENT)}
     provisions = {str(r.p) for r in select(graph, PROVISIONS)}
-    top = {}
-    for provision in parent:
-        current = provision
-        while parent.get(current) in provisions:
-            current = parent[current]
-        top[provision] = current
-    return top
+    instruments = {str(r.i) for r in select(graph, INSTRUMENTS)}
+
+    def note(law: str, why: str, function: str | None = None) -> None:
+        top = section_of(law, parent, provisions)
+        reasons.setdefault(top, set()).add(why)
+        functions.setdefault(top, set())
+        if function:
+            functions[top].add(function)
+
+    removed = set(diff.roles_removed)
+    for query, verb in ((ESTABLISHED, "establishes"), (NAMED, "names")):
+        for row in select(graph, query):
+            if str(row.role) in removed:
+                role = report.label(str(row.role))
+                note(str(row.law), f"{verb} the {role}, which the model removes")
+    for change in diff.changes:
+        for holder in change.losers():
+            for law in holder.bases:
+                note(law, f"gives the functions listed to the {report.label(holder.role)},"
+                     " who no longer holds them", change.function)
+    found = [
+        Amendment(
+            p,
+            instrument_of(p, parent, instruments),
+            tuple(sorted(functions[p], key=report.label)),
+            tuple(sorted(w)),
+        )
+        for p, w in reasons.items()
+        if p in provisions or p in instruments  # guidance is revised, not amended
+    ]
+    return sorted(found, key=lambda x: (report.label(x.instrument), x.provision))
 
 
-__all__ = ["Amendment", "FunctionChange", "ModelDiff", "diff_models", "slug"]
+def section_of(provision: str, parent: dict[str, str], provisions: set[str]) -> str:
+    """The outermost provision that contains this one (its section, regulation or rule)."""
+    while parent.get(provision) in provisions:
+        provision = parent[provision]
+    return provision
+
+
+def instrument_of(provision: str, parent: dict[str, str], instruments: set[str]) -> str:
+    """The Act or SI the provision belongs to (itself if it is not part of one)."""
+    seen = {provision}
+    current = provision
+    while current not in instruments and parent.get(current) and parent[current] not in seen:
+        current = parent[current]
+        seen.add(current)
+    return current if current in instruments else provision
+
+
+__all__ = ["CHANGE_WORDS", "Amendment", "FunctionChange", "ModelDiff", "diff_models", "slug"]

@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, URIRef
+from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
@@ -50,11 +50,18 @@ def reason(graph: Graph) -> Graph:
     return inferred
 
 
+# Dates outside the OWL 2 datatype map, which HermiT refuses; no class inference needs them.
+NON_OWL_DATATYPES = {XSD.date, XSD.gYear, XSD.gYearMonth}
+
+
 def with_individual_declarations(graph: Graph) -> Graph:
-    """A copy that declares owl:NamedIndividual for every instance of a declared class:
-    owlready2 only reports inferences for declared individuals."""
+    """A copy for HermiT: dates it cannot read left out, and owl:NamedIndividual declared for
+    every instance of a declared class (owlready2 only reports inferences for those)."""
     declared = Graph()
-    declared += graph
+    for triple in graph:
+        obj = triple[2]
+        if not (isinstance(obj, Literal) and obj.datatype in NON_OWL_DATATYPES):
+            declared.add(triple)
     classes = set(graph.subjects(RDF.type, OWL.Class))
     for subject, cls in graph.subject_objects(RDF.type):
         if cls in classes and isinstance(subject, URIRef):

@@ -256,7 +256,14 @@ def diff_records(diff: ModelDiff, report: CoverageReport) -> dict[str, Any]:
         ],
         "functions_losing_legal_basis": [slug(f) for f in diff.basis_lost],
         "provisions_to_amend": [
-            {"provision": a.provision, "label": report.label(a.provision), "why": list(a.reasons)}
+            {
+                "provision": a.provision,
+                "label": report.label(a.provision),
+                "instrument": a.instrument,
+                "instrument_label": report.label(a.instrument),
+                "functions": [slug(f) for f in a.functions],
+                "why": list(a.reasons),
+            }
             for a in diff.amendments
         ],
     }
@@ -293,8 +300,16 @@ def diff_sections(
         ),
         (
             f"Provisions that would need amending ({len(diff.amendments)})",
-            ["provision", "why"],
-            [[report.label(x.provision), "; ".join(x.reasons)] for x in diff.amendments],
+            ["Act or SI", "provision", "functions", "why"],
+            [
+                [
+                    report.label(x.instrument),
+                    report.label(x.provision),
+                    ", ".join(report.label(f) for f in x.functions),
+                    "; ".join(x.reasons),
+                ]
+                for x in diff.amendments
+            ],
         ),
     ]
 

@@ -31,7 +31,7 @@ LEGISLATION_SITE = "https://www.legislation.gov.uk/"
 SCHEMA_URL = URIRef("https://schema.org/url")
 VANN_PREFIX = URIRef("http://purl.org/vocab/vann/preferredNamespacePrefix")
 KINDS = ("role", "function", "model", "assignment", "organisation", "person", "setting",
-         "source", "position", "instrument")
+         "source", "position", "instrument", "independence")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 LEGISLATION_PATH = re.compile(r"^[a-z]+/[0-9]{4}/[0-9]+(/[A-Za-z0-9-]+)*$")
 KEY_SETTINGS = ("foster-care", "childrens-home", "care-proceedings")
@@ -68,10 +68,12 @@ class Holding:
     basis: tuple[Ref, ...]
     sources: tuple[Ref, ...]
     assignment: Ref | None = None
+    quote: str = ""  # the words of the law or source that say so (rg:quote)
+    guidance: tuple[Ref, ...] = ()  # bases that are statutory guidance, not law
 
     @property
     def citations(self) -> tuple[Ref, ...]:
-        return self.basis + self.sources
+        return self.basis + self.guidance + self.sources
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,7 @@ class Entity:
     sources: list[Ref]
     facts: list[Fact]
     positions: list[PositionView]
+    unverified: list[str] = field(default_factory=list)  # rg:unverified, shown marked
 
 
 @dataclass
@@ -184,6 +187,7 @@ class MatrixView:
 class ChangeView:
     function: Ref
     kind: str
+    words: str
     before: list[Holding]
     after: list[Holding]
     retired_before: bool
@@ -198,7 +202,12 @@ class DiffView:
     roles_added: list[Ref]
     roles_removed: list[Ref]
     basis_lost: list[Ref]
-    amendments: list[tuple[Ref, list[str]]]
+    # grouped by Act or SI: (instrument, [(provision, functions, reasons)])
+    amendments: list[tuple[Ref, list[tuple[Ref, list[Ref], list[str]]]]]
+
+    @property
+    def amendment_count(self) -> int:
+        return sum(len(group) for _, group in self.amendments)
 
 
 @dataclass
@@ -222,6 +231,7 @@ class Person:
     classification: str
     employers: list[Ref]
     holdings: list[Holding]
+    independence: str = ""  # what the role is independent of, said exactly
 
 
 @dataclass
@@ -333,10 +343,18 @@ class Site:
 
     def holding(self, model: str, function: str, holder: Holder) -> Holding:
         assignment = f"{ID}assignment/{slug(model)}--{slug(holder.role)}--{slug(function)}"
+        known = self.exists(assignment)
+        law = tuple(self.ref(b) for b in holder.bases if not self.is_guidance(b))
+        guidance = tuple(self.ref(b) for b in holder.bases if self.is_guidance(b))
         return Holding(self.ref(model), self.ref(holder.role), self.ref(function),
-                       holder.confidence, tuple(self.ref(b) for b in holder.bases),
-                       tuple(self.ref(s) for s in holder.sources),
-                       self.ref(assignment) if self.exists(assignment) else None)
+                       holder.confidence, law, tuple(self.ref(s) for s in holder.sources),
+                       self.ref(assignment) if known else None,
+                       self.text(assignment, RG.quote) if known else "", guidance)
+
+    def is_guidance(self, iri: str) -> bool:
+        """Statutory guidance or a practice direction: cited as guidance, never as law."""
+        return any((URIRef(iri), RDF.type, cls) in self.graph
+                   for cls in (RG.StatutoryGuidance, RG.PracticeDirection))
 
     def cell_view(self, cell: Cell) -> CellView:
         return CellView(self.ref(cell.model),
@@ -364,9 +382,10 @@ class Site:
         return Entity(self.ref(iri), self.kind_of(iri),
                       sorted(str(a) for a in self.graph.objects(node, SKOS.altLabel)),
                       self.text(iri, SKOS.definition),
-                      self.text(iri, RDFS.comment),
+                      " ".join(sorted(str(c) for c in self.graph.objects(node, RDFS.comment))),
                       self.refs(t for t in self.graph.objects(node, RDF.type)),
-                      self.objects(iri, DCTERMS.source), facts, self.positions_about([iri]))
+                      self.objects(iri, DCTERMS.source), facts, self.positions_about([iri]),
+                      sorted(str(n) for n in self.graph.objects(node, RG.unverified)))
 
     def position(self, iri: str) -> PositionView:
         return PositionView(self.ref(iri), self.text(iri, RG.stance),
@@ -406,11 +425,17 @@ class Site:
 
     def classification(self, iri: str) -> tuple[str, str]:
         node = URIRef(iri)
+        kinds = "; ".join(sorted(self.label(str(self.graph.value(i, RG.independenceKind)))
+                                 for i in self.graph.objects(node, RG.hasIndependence)))
+        stated = f" By law: {kinds}." if kinds else ""
         if (node, RDF.type, RG.IndependentRole) in self.graph:
             return "independent", ("Independent of the local authority: its employer is an "
-                                   "independent body, or the law bars local authority staff.")
+                                   "independent body, or the law bars local authority staff."
+                                   + stated)
         if (node, RDF.type, RG.LocalAuthorityRole) in self.graph:
-            return "local-authority", "Employed by the local authority that looks after the child."
+            return "local-authority", ("Employed by the local authority that looks after the child."
+                                       + (stated + " Not independent of the authority itself."
+                                          if stated else ""))
         return "unclassified", ("Neither: no employer is recorded and the law does not bar local "
                                 "authority staff, so the reasoner cannot classify it.")
 
@@ -516,7 +541,7 @@ class Site:
             if self.iri("model", name) not in self.report.models:
                 raise NotFound(f"no model '{name}'")
         result: ModelDiff = self.analysis.diff(a, b)
-        changes = [ChangeView(self.ref(c.function), c.kind,
+        changes = [ChangeView(self.ref(c.function), c.kind, c.words,
                               [self.holding(result.a, c.function, h) for h in c.before],
                               [self.holding(result.b, c.function, h) for h in c.after],
                               c.retired_before, c.retired_after) for c in result.changes]
@@ -524,7 +549,10 @@ class Site:
                         [self.ref(r) for r in result.roles_added],
                         [self.ref(r) for r in result.roles_removed],
                         [self.ref(f) for f in result.basis_lost],
-                        [(self.ref(x.provision), list(x.reasons)) for x in result.amendments])
+                        [(self.ref(instrument), [(self.ref(x.provision),
+                                                  [self.ref(f) for f in x.functions],
+                                                  list(x.reasons)) for x in group])
+                         for instrument, group in result.amendments_by_instrument()])
 
     # --- legislation, sources, positions --------------------------------------------------------
 
@@ -596,9 +624,10 @@ class Site:
                 uncovered.append(self.ref(function))
             for holder in cell.holders:
                 if holder.role not in people:
-                    people[holder.role] = Person(self.ref(holder.role),
-                                                 self.classification(holder.role)[0],
-                                                 self.objects(holder.role, RG.employedBy), [])
+                    kind, says = self.classification(holder.role)
+                    people[holder.role] = Person(self.ref(holder.role), kind,
+                                                 self.objects(holder.role, RG.employedBy), [],
+                                                 says)
                 people[holder.role].holdings.append(self.holding(model_iri, function, holder))
         ordered = sorted(people.values(), key=lambda p: (-len(p.holdings), p.role.label.lower()))
         return AroundView(self.ref(setting_iri), self.ref(model_iri), self.settings(),

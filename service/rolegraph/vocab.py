@@ -42,6 +42,11 @@ class RG(DefinedNamespace):
     SecondaryProvision: URIRef
     ContestedAssignment: URIRef
     DisputingPosition: URIRef
+    IndependenceKind: URIRef
+    OfCaseManagement: URIRef
+    OfTheLocalAuthority: URIRef
+    Independence: URIRef
+    SecondarySource: URIRef
     # properties
     employedBy: URIRef
     appointedBy: URIRef
@@ -72,6 +77,20 @@ class RG(DefinedNamespace):
     about: URIRef
     subjectOf: URIRef
     statedBy: URIRef
+    statusNote: URIRef
+    asOf: URIRef
+    quote: URIRef
+    quoteFrom: URIRef
+    contactFrequency: URIRef
+    contactFrequencyBasis: URIRef
+    repealedBy: URIRef
+    inForceFrom: URIRef
+    inForceUntil: URIRef
+    prospective: URIRef
+    namesRole: URIRef
+    hasIndependence: URIRef
+    independenceKind: URIRef
+    unverified: URIRef
 
 
 def entity(kind: str, slug: str) -> URIRef:

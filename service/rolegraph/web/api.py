@@ -15,11 +15,12 @@ from flask import Blueprint, Response, render_template, request
 
 from rolegraph import __version__, reports
 from rolegraph.coverage import slug
+from rolegraph.evidence import CONFIDENCES, EvidenceSummary
 from rolegraph.problems import ProblemError
 from rolegraph.proposal import ProposalError
 from rolegraph.views import NotFound, Ref
 from rolegraph.web import served
-from rolegraph.web.pages import CACHE, HTML, NOT_FOUND, not_found, site
+from rolegraph.web.pages import CACHE, HTML, NOT_FOUND, evidence_of, not_found, site
 
 bp = Blueprint("api", __name__)
 
@@ -127,6 +128,16 @@ def diff() -> Response:
                                 **reports.diff_records(result, s.report)}, ensure_ascii=False))
 
 
+@bp.get("/api/evidence")
+def evidence() -> Response:
+    return evidence_json(evidence_of(site()))
+
+
+def evidence_json(summary: EvidenceSummary) -> Response:
+    """How sure the graph is, per model; also /evidence with Accept: application/json."""
+    return to_json({"snapshot": served().version, **plain(summary)})
+
+
 # --- checking a proposal ----------------------------------------------------------------------
 
 @bp.get("/validate")
@@ -204,6 +215,33 @@ def ref_schema() -> dict[str, Any]:
     return {"type": "object", "required": ["iri", "label", "href"],
             "properties": {"iri": {"type": "string", "format": "uri"},
                            "label": {"type": "string"}, "href": {"type": "string"}}}
+
+
+def evidence_schema() -> dict[str, Any]:
+    ref, count = {"$ref": "#/components/schemas/Ref"}, {"type": "integer", "minimum": 0}
+    flagged = {"type": "array", "items": {"type": "object", "required": [
+        "entity", "kind", "note"], "properties": {
+        "entity": ref, "kind": {"type": "string"}, "note": {"type": "string"}}}}
+    secondary = {"type": "object", "required": ["assignment", "confidence", "sources"],
+                 "properties": {"assignment": ref, "role": {"oneOf": [ref, {"type": "null"}]},
+                                "function": {"oneOf": [ref, {"type": "null"}]},
+                                "confidence": {"type": "string"},
+                                "sources": {"type": "array", "items": ref}}}
+    model = {"type": "object", "required": [
+        "model", "status", "assignments", "counts", "quoted", "basis_without_quote",
+        "secondary_only"], "properties": {
+        "model": ref, "status": {"type": "string"}, "date": {"type": "string"},
+        "assignments": count,
+        "counts": {"type": "object", "required": list(CONFIDENCES),
+                   "additionalProperties": count},
+        "quoted": {**count, "description": "stated assignments with rg:quote"},
+        "basis_without_quote": {**count, "description": "stated assignments with rg:basis "
+                                                        "but no rg:quote"},
+        "secondary_only": {"type": "array", "items": secondary}}}
+    return {"type": "object", "required": ["snapshot", "models", "unverified", "inferred"],
+            "properties": {"snapshot": {"type": "string"},
+                           "models": {"type": "array", "items": model},
+                           "unverified": flagged, "inferred": flagged}}
 
 
 def json_ok(description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -284,6 +322,12 @@ OPENAPI: dict[str, Any] = {
                  "schema": SLUG_PARAM["schema"], "example": "care-review-2022"}],
             "responses": {"200": json_ok("The diff", {"type": "object", "required": [
                 "a", "b", "changes", "provisions_to_amend"]}), "400": PROBLEM, "404": PROBLEM}}},
+        "/api/evidence": {"get": {
+            "summary": "How sure is this? Per model, its assignments by confidence and quotation "
+                       "and those resting on secondary sources only; every entity still marked "
+                       "unverified, and every entity only inferred",
+            "operationId": "getEvidence",
+            "responses": {"200": json_ok("The evidence summary", evidence_schema())}}},
         "/api/validate": {"post": {
             "summary": "Check a proposed model against the graph (nothing is stored)",
             "operationId": "validateProposal",

@@ -1,6 +1,7 @@
 """Pages for people: dereferenceable entity IRIs (/id/{kind}/{slug}), the ontology (/def),
-legislation (/legislation/...), the coverage matrix, model diffs, "around the child" and the
-query page. Views look up (rolegraph.views), then negotiate in one helper, `respond`."""
+legislation (/legislation/...), the coverage matrix, model diffs, "around the child", how
+sure the graph is (/evidence) and the query page. Views look up (rolegraph.views), then
+negotiate in one helper, `respond`."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from rdflib import Graph
 
 from rolegraph import config, gallery, problems, reports
 from rolegraph.analysis import Analysis
+from rolegraph.evidence import EvidenceSummary, evidence
 from rolegraph.problems import ProblemError
 from rolegraph.safety import Answer, QueryJob, Refusal
 from rolegraph.snapshot import SnapshotStore, default_state_dir
@@ -39,6 +41,7 @@ bp = Blueprint("pages", __name__)
 log = logging.getLogger("rolegraph.pages")
 
 SITE = "rolegraph.site"  # key in app.extensions: the Sites, one per served version
+EVIDENCE = "rolegraph.evidence"  # key in app.extensions: (Site, its evidence summary)
 HTML = "text/html"
 # Media type -> (rdflib format, file suffix); the order breaks ties in Accept.
 RDF_FORMATS: dict[str, tuple[str, str]] = {
@@ -301,6 +304,26 @@ def model(name: str) -> Response:
         from rolegraph.web.api import to_json
         return to_json(view)
     return page("model.html", view=view, title=view.entity.ref.label)
+
+
+def evidence_of(s: Site) -> EvidenceSummary:
+    """The Site's evidence summary, computed once (0.1 s) and kept while the Site is served."""
+    kept: tuple[Site, EvidenceSummary] | None = current_app.extensions.get(EVIDENCE)
+    if kept is None or kept[0] is not s:
+        kept = (s, evidence(s.graph))
+        current_app.extensions[EVIDENCE] = kept
+    return kept[1]
+
+
+@bp.get("/evidence")
+def evidence_page() -> Response:
+    """How sure is this? Per model, assignments by confidence, and what is still unverified."""
+    s = site()
+    summary = evidence_of(s)
+    if choose("", json_too=True) == "application/json":
+        from rolegraph.web.api import evidence_json
+        return evidence_json(summary)
+    return page("evidence.html", view=summary, title="How sure is this?")
 
 
 @bp.get("/sources")
