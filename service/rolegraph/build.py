@@ -19,17 +19,20 @@ from rolegraph.vocab import RG
 
 Progress = Callable[[str], None]
 
-# Derived triples: inverses that make queries shorter, and rg:holds for the system in force.
+# Derived triples: inverses that make queries shorter, rg:holds for the system in force, and
+# the independent roles whose independence is a sourced statement rather than an employer.
 DERIVATIONS = """
 CONSTRUCT {
     ?role rg:holds ?function . ?function rg:heldBy ?role .
     ?provision rg:creates ?f2 . ?law rg:establishes ?r2 . ?subject rg:subjectOf ?position .
+    ?r3 a rg:IndependentRole .
 } WHERE {
     { ?a rg:model <https://w3id.org/rolegraph/id/model/current> ;
          rg:role ?role ; rg:function ?function }
     UNION { ?f2 rg:createdBy ?provision }
     UNION { ?r2 rg:establishedBy ?law }
     UNION { ?position rg:about ?subject }
+    UNION { ?r3 rg:hasIndependence/rg:independenceKind rg:OfTheLocalAuthority }
 }"""
 
 
