@@ -58,13 +58,14 @@ def test_chairing_the_review_is_not_stated_on_a_provision_that_says_participate(
     engine: Engine,
 ) -> None:
     rows = engine.select("""SELECT * WHERE { ?a rg:function function:chair-review-meeting ;
-        rg:role role:iro ; rg:confidence ?c . OPTIONAL { ?a rg:basis ?b } }""")
-    assert len(rows) == 4  # current, both government responses, Nagalro
+        rg:role role:iro ; rg:confidence ?c ; rg:model ?m . OPTIONAL { ?a rg:basis ?b }
+        FILTER (?m != model:statutory-system) }""")
+    assert len(rows) >= 4  # current, both government responses, Nagalro (and the 2026 Act)
     for row in rows:
         assert row["c"] == "inferred", row
-    unread = engine.select("""SELECT * WHERE { ?a rg:function function:chair-review-meeting ;
+    unread = engine.select("""SELECT DISTINCT ?a WHERE { ?a rg:function function:chair-review-meeting ;
         rg:role role:iro ; rdfs:comment ?c FILTER(CONTAINS(?c, "could not be read")) }""")
-    assert len(unread) == 4
+    assert len(unread) >= 4
 
 
 def test_the_stocktakes_single_social_worker_is_the_supervising_social_worker(
@@ -103,7 +104,7 @@ def test_ofsted_rests_on_its_registration_and_inspection_powers(engine: Engine) 
     bases = {r["b"] for r in rows}
     assert f"{LEG}uksi/2015/541/regulation/45" not in bases
     assert {f"{LEG}ukpga/2000/14/section/31", f"{LEG}ukpga/2006/40/section/148"} <= bases
-    assert len({r["m"] for r in rows}) == 8
+    assert len({r["m"] for r in rows}) >= 9  # every model and the statutory system
 
 
 def test_statuses_are_from_the_vocabulary_and_say_what_happened(engine: Engine) -> None:

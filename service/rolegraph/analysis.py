@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 
 from rdflib import Graph
 
+from rolegraph import lawtime
 from rolegraph.coverage import CoverageReport, coverage_report, coverage_shapes, slug
 from rolegraph.diff import ModelDiff, diff_models
 from rolegraph.proposal import load_proposal
 from rolegraph.snapshot import Snapshot
 from rolegraph.sources import SourceTree
 from rolegraph.vocab import entity
+
+LAW_IRI = re.compile(r".*/model/law-\d{4}-\d{2}-\d{2}$")
 
 
 class UnknownModel(LookupError):
@@ -24,6 +29,7 @@ class UnknownModel(LookupError):
 class Analysis:
     snapshot: Snapshot
     tree: SourceTree
+    _law: dict[tuple[str, ...], tuple[Graph, CoverageReport]] = field(default_factory=dict)
 
     @cached_property
     def graph(self) -> Graph:
@@ -38,17 +44,48 @@ class Analysis:
         return coverage_report(self.graph, self.shapes)
 
     def model(self, name: str) -> str:
+        """The IRI of model `name`: a slug, or law@YYYY-MM-DD for the law on that date."""
+        try:
+            day = lawtime.parse(name, lawtime.as_of(self.graph))
+        except lawtime.LawDateError as error:
+            raise UnknownModel(str(error)) from error
+        if day is not None:
+            return str(lawtime.iri(day))
         iri = str(entity("model", name))
         if iri not in self.report.models:
             known = ", ".join(slug(m) for m in self.report.models)
-            raise UnknownModel(f"unknown model '{name}' (known: {known})")
+            raise UnknownModel(f"unknown model '{name}' (known: {known}, or law@YYYY-MM-DD)")
         return iri
 
+    def scope(self, models: list[str]) -> tuple[Graph, CoverageReport]:
+        """The graph and report that hold these model IRIs: the shipped ones, or copies with
+        the law on each law@ date added (one SHACL run per set of dates, then kept), so that
+        a date asked for once never shows up in the shipped matrix."""
+        days = tuple(sorted(m for m in models if LAW_IRI.match(m)))
+        if not days:
+            return self.graph, self.report
+        if days not in self._law:
+            graph = Graph()
+            graph += self.graph
+            for iri in days:
+                graph += lawtime.at(self.graph, date.fromisoformat(iri[-10:]))
+            self._law[days] = (graph, coverage_report(graph, self.shapes))
+        return self._law[days]
+
     def coverage(self, models: list[str] | None = None) -> CoverageReport:
-        return self.report.only([self.model(m) for m in models]) if models else self.report
+        if not models:
+            return self.report
+        chosen = [self.model(m) for m in models]
+        return self.scope(chosen)[1].only(chosen)
 
     def diff(self, a: str, b: str) -> ModelDiff:
-        return diff_models(self.report, self.graph, self.model(a), self.model(b))
+        first, second = self.model(a), self.model(b)
+        graph, report = self.scope([first, second])
+        return diff_models(report, graph, first, second)
+
+    def report_for(self, names: list[str]) -> CoverageReport:
+        """The report whose labels and cells cover these model names (for printing a diff)."""
+        return self.scope([self.model(n) for n in names])[1]
 
     def check(self, path: Path) -> CoverageReport:
         """Coverage of a user's proposal, checked against a copy of the graph."""

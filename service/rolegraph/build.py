@@ -1,4 +1,5 @@
-"""The build: load -> reason -> derive -> validate -> snapshot. A failed build changes nothing."""
+"""The build: load -> materialise the law at rg:asOf -> reason -> derive -> validate -> snapshot.
+A failed build changes nothing."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from rdflib import Graph, URIRef
 
-from rolegraph import __version__
+from rolegraph import __version__, lawtime
 from rolegraph.reasoning import InconsistencyError, reason
 from rolegraph.snapshot import Snapshot, SnapshotStore, default_state_dir
 from rolegraph.sources import SourceError, SourceTree, load_tree, open_tree
@@ -103,9 +104,11 @@ def compile_tree(tree: SourceTree, progress: Progress) -> tuple[Graph, Graph, di
         raise BuildError(str(error)) from error
     done()
 
-    done = step("reason", f"reasoning over {len(asserted)} triples with HermiT")
+    # model:current is the statutory system as at its rg:asOf date (lawtime.py)
+    current = lawtime.current(asserted)
+    done = step("reason", f"reasoning over {len(asserted) + len(current)} triples with HermiT")
     try:
-        inferred = reason(asserted)
+        inferred = reason(asserted + current) + current
     except InconsistencyError as error:
         raise BuildError(str(error)) from error
     derived = (asserted + inferred).query(DERIVATIONS, initNs={"rg": RG._NS}).graph
@@ -137,13 +140,17 @@ def integrity_message(outcome: ValidationOutcome, origin: dict[URIRef, str]) -> 
     violations = outcome.of("Violation")
     lines = [f"integrity check failed: {len(violations)} violation(s)"]
     for result in violations[:50]:
-        where = origin.get(URIRef(result.focus), "?")
+        # a whole-graph shape reports the class as its focus and the culprit as its value
+        culprit = URIRef(result.value) if result.value and result.value.startswith("http") else None
+        where = origin.get(culprit, "") if culprit is not None else ""
+        where = where or origin.get(URIRef(result.focus), "?")
         detail = (
             f" [{result.path}: {result.value}]"
             if result.value
             else (f" [{result.path}]" if result.path else "")
         )
-        lines.append(f"  - {where}: <{result.focus}> {result.message}{detail}")
+        subject = culprit if culprit is not None and culprit in origin else result.focus
+        lines.append(f"  - {where}: <{subject}> {result.message}{detail}")
     if len(violations) > 50:
         lines.append(f"  ... and {len(violations) - 50} more")
     return "\n".join(lines)

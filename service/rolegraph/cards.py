@@ -185,8 +185,8 @@ def elsewhere(analysis: Analysis, facts: Facts, role: str, model: str) -> list[E
     """What changes for the role under each other model."""
     report, out = analysis.report, []
     for other in report.models:
-        if other == model:
-            continue
+        if other == model or other.endswith("/model/statutory-system"):
+            continue  # the statutory system is every period at once, not a model to compare
         title = report.models[other]
         diff = analysis.diff(slug(model), slug(other))
         gains: list[str] = []

@@ -36,6 +36,7 @@ SELECT ?thing ?kind ?label ?order WHERE {
 }"""
 CITATIONS = "SELECT ?thing ?label WHERE { ?thing rdfs:label ?label }"
 RETIRED = "SELECT ?model ?function WHERE { ?model rg:retires ?function }"
+NOT_RECORDED = "SELECT ?model ?function WHERE { ?model rg:notRecorded ?function }"
 INCLUDED = "SELECT ?model ?role WHERE { ?model rg:includesRole ?role }"
 
 
@@ -68,6 +69,7 @@ class Cell:
     holders: list[Holder] = field(default_factory=list)
     retired: bool = False
     findings: list[Finding] = field(default_factory=list)
+    not_recorded: bool = False  # the law at this date records no holder yet (rg:notRecorded)
 
     @property
     def severity(self) -> str | None:
@@ -81,6 +83,8 @@ class Cell:
     def text(self) -> str:
         if self.retired:
             return "retired"
+        if self.not_recorded:
+            return "not recorded"
         holders = ", ".join(slug(h.role) for h in self.holders) or "—"
         return f"{holders} [{self.marks}]" if self.marks else holders
 
@@ -148,6 +152,9 @@ def coverage_report(graph: Graph, shapes: Graph) -> CoverageReport:
     for row in select(graph, RETIRED):
         if (key := (str(row.model), str(row.function))) in cells:
             cells[key].retired = True
+    for row in select(graph, NOT_RECORDED):
+        if (key := (str(row.model), str(row.function))) in cells:
+            cells[key].not_recorded = True
     for finding in to_findings(outcome.results, graph):
         if (key := (finding.model, finding.function)) in cells:
             cells[key].findings.append(finding)

@@ -25,6 +25,7 @@ CHANGE_WORDS = {
     "lost": "lost: nobody holds it",
     "gained": "gained: held where nobody held it before",
     "retired": "retired: the model removes the role it served to appoint",
+    "arrives": "arrives: the law records it from a later date (new, or earlier law not modelled)",
 }
 
 
@@ -35,6 +36,7 @@ class FunctionChange:
     after: tuple[Holder, ...]
     retired_before: bool
     retired_after: bool
+    unrecorded_before: bool = False  # the law on the first model's date records no holder yet
 
     def losers(self) -> list[Holder]:
         """Holders under the first model who no longer hold the function under the second."""
@@ -50,6 +52,8 @@ class FunctionChange:
     def kind(self) -> str:
         if self.retired_after and not self.retired_before:
             return "retired"
+        if self.unrecorded_before and self.after:
+            return "arrives"
         if not self.after and not self.retired_after:
             return "lost"
         if not self.before and not self.retired_before:
@@ -100,7 +104,7 @@ def diff_models(report: CoverageReport, graph: Graph, a: str, b: str) -> ModelDi
     for function in report.functions:
         before, after = report.cell(a, function), report.cell(b, function)
         if {h.role for h in before.holders} != {h.role for h in after.holders} or (
-            before.retired != after.retired
+            before.retired != after.retired or before.not_recorded != after.not_recorded
         ):
             result.changes.append(
                 FunctionChange(
@@ -109,9 +113,11 @@ def diff_models(report: CoverageReport, graph: Graph, a: str, b: str) -> ModelDi
                     tuple(after.holders),
                     before.retired,
                     after.retired,
+                    before.not_recorded,
                 )
             )
-        if has_basis(before.holders) and not has_basis(after.holders) and not after.retired:
+        if (has_basis(before.holders) and not has_basis(after.holders) and not after.retired
+                and not after.not_recorded):
             result.basis_lost.append(function)
     result.amendments = amendments(graph, result, report)
     return result

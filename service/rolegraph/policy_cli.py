@@ -66,7 +66,7 @@ def diff_command(
         diff = analysis.diff(a, b)
     except UnknownModel as error:
         raise click.BadParameter(str(error)) from error
-    report = analysis.report
+    report = analysis.report_for([a, b])
     text = {
         "table": lambda: reports.diff_table(diff, report),
         "md": lambda: reports.diff_markdown(diff, report),

@@ -220,9 +220,12 @@ def coverage_xlsx(report: CoverageReport, version: str) -> bytes:
 # --- diffs ------------------------------------------------------------------------------
 
 
-def holders_text(holders: Sequence[Holder], retired: bool, report: CoverageReport) -> str:
+def holders_text(holders: Sequence[Holder], retired: bool, report: CoverageReport,
+                 not_recorded: bool = False) -> str:
     if retired:
         return "retired"
+    if not_recorded:
+        return "not recorded yet"
     if not holders:
         return "nobody"
     return " + ".join(
@@ -281,7 +284,7 @@ def diff_sections(
                 [
                     report.functions[c.function],
                     c.kind,
-                    holders_text(c.before, c.retired_before, report),
+                    holders_text(c.before, c.retired_before, report, c.unrecorded_before),
                     holders_text(c.after, c.retired_after, report),
                 ]
                 for c in diff.changes
@@ -338,7 +341,7 @@ def diff_csv(diff: ModelDiff, report: CoverageReport) -> str:
                 "function",
                 slug(c.function),
                 c.kind,
-                holders_text(c.before, c.retired_before, report),
+                holders_text(c.before, c.retired_before, report, c.unrecorded_before),
                 holders_text(c.after, c.retired_after, report),
             ]
         )

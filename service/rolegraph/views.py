@@ -13,13 +13,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from typing import Any
 
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, SKOS, XSD
 
-from rolegraph.analysis import Analysis
+from rolegraph import lawtime
+from rolegraph.analysis import Analysis, UnknownModel
 from rolegraph.coverage import LEGEND, MARKS, SEVERITIES, Cell, CoverageReport, Holder, slug
 from rolegraph.diff import ModelDiff
 from rolegraph.vocab import BASE, ONTOLOGY, RG
@@ -35,6 +37,9 @@ KINDS = ("role", "function", "model", "assignment", "organisation", "person", "s
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 LEGISLATION_PATH = re.compile(r"^[a-z]+/[0-9]{4}/[0-9]+(/[A-Za-z0-9-]+)*$")
 KEY_SETTINGS = ("foster-care", "childrens-home", "care-proceedings")
+
+
+LAW_DAY = re.compile(r"/model/law-(\d{4}-\d{2}-\d{2})$")
 
 
 class NotFound(LookupError):
@@ -192,6 +197,23 @@ class ChangeView:
     after: list[Holding]
     retired_before: bool
     retired_after: bool
+    unrecorded_before: bool = False
+
+
+@dataclass(frozen=True)
+class PeriodView:
+    """One period of a time line: who held what from when to when, under what."""
+
+    valid_from: str
+    valid_until: str | None
+    holding: Holding
+
+
+@dataclass
+class TimelineView:
+    subject: Ref
+    kind: str  # "role" or "function"
+    periods: list[PeriodView]
 
 
 @dataclass
@@ -295,6 +317,8 @@ class Site:
             return str((english or labels)[0])
         if str(node).startswith(DEF):
             return str(node)[len(DEF):]
+        if (day := LAW_DAY.search(str(node))) is not None:  # a law@DATE model, made on demand
+            return f"the law on {date.fromisoformat(day.group(1)):%-d %B %Y} (England)"
         return slug(str(node)) if str(node).startswith(ID) else str(node)
 
     def short(self, iri: str) -> str:
@@ -537,14 +561,15 @@ class Site:
                           {s.lower(): len(report.of(s)) for s in SEVERITIES})
 
     def diff(self, a: str, b: str) -> DiffView:
-        for name in (a, b):
-            if self.iri("model", name) not in self.report.models:
-                raise NotFound(f"no model '{name}'")
-        result: ModelDiff = self.analysis.diff(a, b)
+        try:  # a model slug, or law@YYYY-MM-DD for the law on a date
+            result: ModelDiff = self.analysis.diff(a, b)
+        except UnknownModel as error:
+            raise NotFound(str(error)) from error
         changes = [ChangeView(self.ref(c.function), c.kind, c.words,
                               [self.holding(result.a, c.function, h) for h in c.before],
                               [self.holding(result.b, c.function, h) for h in c.after],
-                              c.retired_before, c.retired_after) for c in result.changes]
+                              c.retired_before, c.retired_after, c.unrecorded_before)
+                   for c in result.changes]
         return DiffView(self.ref(result.a), self.ref(result.b), changes,
                         [self.ref(r) for r in result.roles_added],
                         [self.ref(r) for r in result.roles_removed],
@@ -553,6 +578,23 @@ class Site:
                                                   [self.ref(f) for f in x.functions],
                                                   list(x.reasons)) for x in group])
                          for instrument, group in result.amendments_by_instrument()])
+
+    def timeline(self, kind: str, name: str) -> TimelineView:
+        """Who held the function (or what the role held) under the statutory system, when."""
+        iri = self.iri(kind, name)
+        known = self.report.roles if kind == "role" else self.report.functions
+        if kind not in ("role", "function") or iri not in known:
+            raise NotFound(f"no {kind} '{name}'")
+        periods = []
+        for p in lawtime.timeline(self.graph, iri):
+            holder = Holder(p.role, p.confidence, p.bases, p.sources)
+            holding = Holding(self.ref(str(lawtime.SYSTEM)), self.ref(p.role), self.ref(p.function),
+                              p.confidence,
+                              tuple(self.ref(b) for b in p.bases if not self.is_guidance(b)),
+                              tuple(self.ref(s) for s in holder.sources), self.ref(p.assignment),
+                              p.quote, tuple(self.ref(b) for b in p.bases if self.is_guidance(b)))
+            periods.append(PeriodView(p.valid_from, p.valid_until, holding))
+        return TimelineView(self.ref(iri), kind, periods)
 
     # --- legislation, sources, positions --------------------------------------------------------
 

@@ -88,6 +88,12 @@ class RG(DefinedNamespace):
     inForceUntil: URIRef
     prospective: URIRef
     namesRole: URIRef
+    validFrom: URIRef
+    validUntil: URIRef
+    derivedFrom: URIRef
+    introducedBy: URIRef
+    enacts: URIRef
+    notRecorded: URIRef
     hasIndependence: URIRef
     independenceKind: URIRef
     unverified: URIRef

@@ -94,6 +94,12 @@ def function(name: str) -> Response:
     return to_json(site().function(name))
 
 
+@bp.get("/api/timeline/<any(role, function):kind>/<name>")
+def timeline(kind: str, name: str) -> Response:
+    """Who held what under the statutory system, when (the law over time)."""
+    return to_json(site().timeline(kind, name))
+
+
 @bp.get("/api/models")
 def models() -> Response:
     return to_json(site().models())
@@ -125,7 +131,8 @@ def diff() -> Response:
     s.diff(a, b)  # checks both slugs
     result = s.analysis.diff(a, b)
     return raw_json(json.dumps({"snapshot": served().version,
-                                **reports.diff_records(result, s.report)}, ensure_ascii=False))
+                                **reports.diff_records(result, s.analysis.report_for([a, b]))},
+                               ensure_ascii=False))
 
 
 @bp.get("/api/evidence")

@@ -399,18 +399,28 @@ def diff() -> Response:
                 title=f"Compare: {view.a.label} and {view.b.label}")
 
 
+@bp.get("/timeline/<any(role, function):kind>/<name>")
+def timeline(kind: str, name: str) -> Response:
+    s = site()
+    view = s.timeline(kind, name)
+    if choose("", json_too=True) == "application/json":
+        from rolegraph.web.api import to_json
+        return to_json(view)
+    return page("timeline.html", view=view, title=f"Time line: {view.subject.label}")
+
+
 @bp.get("/diff.<any(csv, md, json):fmt>")
 def diff_download(fmt: str) -> Response:
     s = site()
     a, b = diff_args()
     s.diff(a, b)
-    result = s.analysis.diff(a, b)
+    result, report = s.analysis.diff(a, b), s.analysis.report_for([a, b])
     if fmt == "csv":
-        body, media = reports.diff_csv(result, s.report), "text/csv"
+        body, media = reports.diff_csv(result, report), "text/csv"
     elif fmt == "md":
-        body, media = reports.diff_markdown(result, s.report), "text/markdown"
+        body, media = reports.diff_markdown(result, report), "text/markdown"
     else:
-        body = json.dumps(reports.diff_records(result, s.report), indent=2, ensure_ascii=False)
+        body = json.dumps(reports.diff_records(result, report), indent=2, ensure_ascii=False)
         media = "application/json"
     return download(body, media, f"rolegraph-diff-{a}-{b}.{fmt}")
 
