@@ -113,3 +113,19 @@ def test_time_lines_of_a_function_and_a_role(site_client: FlaskClient, engine: E
                              "rg:role role:iro }")
     assert len(data["periods"]) == len(expected)
     assert site_client.get("/timeline/role/nobody").status_code == 404
+
+
+def test_diagrams_and_cards_take_a_date(tmp_path: Path, snapshot: object) -> None:
+    state = tmp_path / "state"
+    svg, card = tmp_path / "law.svg", tmp_path / "card.html"
+    drawn = CliRunner().invoke(main, ["diagram", "--model", "law@2005-06-01", "--format", "svg",
+                                      "-o", str(svg), "--state-dir", str(state)])
+    assert drawn.exit_code == 0, drawn.output
+    text = svg.read_text()
+    assert "the law on 1 June 2005" in text and "independent reviewing officer" in text
+    assert "Regulation 44 visitor" not in text  # the 2001 regulations' visits were the provider's
+    made = CliRunner().invoke(main, ["card", "--role", "iro", "--model", "law@2005-06-01",
+                                     "--format", "html", "-o", str(card), "--state-dir", str(state)])
+    assert made.exit_code == 0, made.output
+    html = card.read_text()
+    assert "the law on 1 June 2005" in html and "CA 1989 s.26(2A)" in html

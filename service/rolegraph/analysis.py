@@ -83,6 +83,16 @@ class Analysis:
         graph, report = self.scope([first, second])
         return diff_models(report, graph, first, second)
 
+    def viewing(self, names: list[str]) -> Analysis:
+        """This analysis as seen with the law@DATE models among `names` added (itself when
+        there are none), for the surfaces that read the analysis whole: diagrams and cards."""
+        graph, report = self.scope([self.model(n) for n in names])
+        if graph is self.graph:
+            return self
+        view = Analysis(self.snapshot, self.tree, self._law)
+        view.__dict__.update(graph=graph, report=report, shapes=self.shapes)
+        return view
+
     def report_for(self, names: list[str]) -> CoverageReport:
         """The report whose labels and cells cover these model names (for printing a diff)."""
         return self.scope([self.model(n) for n in names])[1]

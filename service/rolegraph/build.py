@@ -108,7 +108,7 @@ def compile_tree(tree: SourceTree, progress: Progress) -> tuple[Graph, Graph, di
     current = lawtime.current(asserted)
     done = step("reason", f"reasoning over {len(asserted) + len(current)} triples with HermiT")
     try:
-        inferred = reason(asserted + current) + current
+        inferred = reason(asserted + current, key=tree.content_hash()) + current
     except InconsistencyError as error:
         raise BuildError(str(error)) from error
     derived = (asserted + inferred).query(DERIVATIONS, initNs={"rg": RG._NS}).graph
@@ -117,7 +117,7 @@ def compile_tree(tree: SourceTree, progress: Progress) -> tuple[Graph, Graph, di
     done()
 
     done = step("validate", "validating integrity (shapes/integrity.ttl)")
-    outcome = run_shapes(asserted + inferred, shapes)
+    outcome = integrity(asserted + inferred, shapes, key=tree.content_hash())
     if not outcome.conforms:
         raise BuildError(integrity_message(outcome, origin))
     done()
@@ -134,6 +134,20 @@ def compile_tree(tree: SourceTree, progress: Progress) -> tuple[Graph, Graph, di
         "seconds": timings,
     }
     return asserted, inferred, manifest
+
+
+# Integrity outcomes already found in this process, by the content hash of the tree (which
+# covers its shapes too): a pure function of the files, so the same tree is checked once.
+_CHECKED: dict[str, ValidationOutcome] = {}
+
+
+def integrity(data: Graph, shapes: Graph, key: str) -> ValidationOutcome:
+    """The integrity shapes' outcome on `data` (pySHACL over Oxigraph)."""
+    if key not in _CHECKED:
+        if len(_CHECKED) >= 4:
+            _CHECKED.pop(next(iter(_CHECKED)))
+        _CHECKED[key] = run_shapes(data, shapes)
+    return _CHECKED[key]
 
 
 def integrity_message(outcome: ValidationOutcome, origin: dict[URIRef, str]) -> str:

@@ -135,7 +135,8 @@ class Facts:
     settings: dict[str, str]  # setting IRI -> label
 
     def model(self, name: str) -> str:
-        return known_iri("model", name, list(self.report.models))
+        # law@YYYY-MM-DD is the model law-YYYY-MM-DD (present once the analysis views it)
+        return known_iri("model", name.replace("law@", "law-", 1), list(self.report.models))
 
     def role(self, name: str) -> str:
         return known_iri("role", name, sorted(self.roles))
@@ -260,6 +261,8 @@ def model_view(facts: Facts, model: str, role: str | None = None,
                 box = boxes.get(holder.role) or boxes.setdefault(
                     holder.role, role_box(facts, holder.role))
                 box.entries.append(entry(facts, m, function, holder, holders))
+        if not holders and cell.severity != "Violation":
+            continue  # not a function of this model (brought in by another, or not recorded yet)
         if not holders:
             gap = boxes.setdefault("gap", Box("gap", "No holder under this model", "gap",
                                               "a coverage gap: nobody the model includes holds it"))
@@ -398,13 +401,15 @@ def comparison(facts: Facts, diff: ModelDiff, role: str | None = None,
         after = tuple(facts.holders(diff.b, function))
         if r is not None and not any(h.role == r for h in before + after):
             continue
+        if not before and not after and report.cell(diff.b, function).severity != "Violation":
+            continue  # a function of neither model (an Act's new duty, or not recorded yet)
         if not before and not after and report.cell(diff.a, function).retired:
             continue
         marks: list[str] = []
         note = ""
         change = changes.get(function)
         if change is not None:
-            marks.append({"lost": "gap", "retired": "retired", "gained": "new",
+            marks.append({"lost": "gap", "retired": "retired", "gained": "new", "arrives": "new",
                           "shared": "shared"}.get(change.kind, "moved"))
             note = move_note(facts, change)
         elif not after:

@@ -28,12 +28,32 @@ class InconsistencyError(Exception):
         super().__init__(f"the ontology and data are inconsistent (HermiT):\n{summary}")
 
 
-def reason(graph: Graph) -> Graph:
-    """Check consistency with HermiT and return the inferred rdf:type triples."""
+# Inferences already made in this process, by the content hash of the tree they came from:
+# reasoning is a pure function of the input files, and a process that builds the same tree
+# twice (tests, a server's reload) need not start HermiT twice. A few entries, each only the
+# inferred triples (no blank nodes: they are class memberships of named individuals).
+_MEMO: dict[str, bytes] = {}
+
+
+def reason(graph: Graph, key: str | None = None) -> Graph:
+    """Check consistency with HermiT and return the inferred rdf:type triples; `key` names
+    the input (the tree's content hash) so that the same input is reasoned over once."""
+    if key is not None and key in _MEMO:
+        return Graph().parse(data=_MEMO[key].decode("utf-8"), format="nt")
+    text = with_individual_declarations(graph).serialize(format="nt", encoding="utf-8")
+    inferred = hermit(graph, text)
+    if key is not None:
+        if len(_MEMO) >= 4:
+            _MEMO.pop(next(iter(_MEMO)))
+        _MEMO[key] = inferred.serialize(format="nt", encoding="utf-8")
+    return inferred
+
+
+def hermit(graph: Graph, text: bytes) -> Graph:
+    """Run HermiT on `text` (the N-Triples of `graph`); an inconsistency names its culprits."""
     import owlready2  # imported here: slow to import, and only a build needs it
 
     world = owlready2.World()
-    text = with_individual_declarations(graph).serialize(format="nt", encoding="utf-8")
     ontology = world.get_ontology(BUILD_ONTOLOGY).load(fileobj=io.BytesIO(text), format="ntriples")
     try:
         with ontology:

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from rolegraph import cards, diagrams, pack, render
-from rolegraph.analysis import UnknownModel
+from rolegraph.analysis import Analysis, UnknownModel
 from rolegraph.options import emit, load_analysis, say, source_option, state_option
 
 output_file = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
@@ -35,7 +35,7 @@ def diagram_command(model: str, role: str | None, setting: str | None, compare: 
         raise click.UsageError("--changes-only needs --compare B")
     if fmt in ("png", "pdf") and output is None:
         raise click.UsageError(f"{fmt} needs -o FILE")
-    analysis = load_analysis(source, state_dir)
+    analysis = viewing(load_analysis(source, state_dir), [model, compare])
     facts = diagrams.collect(analysis)
     try:
         dot, mmd = diagrams.drawing(analysis, facts, model, role, setting, compare,
@@ -61,7 +61,7 @@ def card_command(role: str, model: str, fmt: str, output: Path | None, source: P
     """A printable one-page role card (HTML with print styles, or PDF)."""
     if fmt == "pdf" and output is None:
         raise click.UsageError("pdf needs -o FILE")
-    analysis = load_analysis(source, state_dir)
+    analysis = viewing(load_analysis(source, state_dir), [model])
     facts = diagrams.collect(analysis)
     try:
         card = cards.role_card(analysis, facts, role, model)
@@ -89,3 +89,11 @@ def pack_command(model: str, folder: Path, pdf: bool, source: Path | None,
     except render.RenderError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"{len(written.files)} files written to {folder}")
+
+
+def viewing(analysis: Analysis, names: list[str | None]) -> Analysis:
+    """The analysis with any law@DATE model among `names` added; a bad date is a usage error."""
+    try:
+        return analysis.viewing([n for n in names if n])
+    except UnknownModel as error:
+        raise click.BadParameter(str(error)) from error
