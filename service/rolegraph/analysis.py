@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -17,8 +16,6 @@ from rolegraph.proposal import load_proposal
 from rolegraph.snapshot import Snapshot
 from rolegraph.sources import SourceTree
 from rolegraph.vocab import entity
-
-LAW_IRI = re.compile(r".*/model/law-\d{4}-\d{2}-\d{2}$")
 
 
 class UnknownModel(LookupError):
@@ -46,7 +43,7 @@ class Analysis:
     def model(self, name: str) -> str:
         """The IRI of model `name`: a slug, or law@YYYY-MM-DD for the law on that date."""
         try:
-            day = lawtime.parse(name, lawtime.as_of(self.graph))
+            day = lawtime.parse(name, self.as_of)
         except lawtime.LawDateError as error:
             raise UnknownModel(str(error)) from error
         if day is not None:
@@ -57,11 +54,16 @@ class Analysis:
             raise UnknownModel(f"unknown model '{name}' (known: {known}, or law@YYYY-MM-DD)")
         return iri
 
+    @cached_property
+    def as_of(self) -> date | None:
+        """The date model:current describes (the latest a law@ name may ask for)."""
+        return lawtime.as_of(self.graph)
+
     def scope(self, models: list[str]) -> tuple[Graph, CoverageReport]:
         """The graph and report that hold these model IRIs: the shipped ones, or copies with
         the law on each law@ date added (one SHACL run per set of dates, then kept), so that
         a date asked for once never shows up in the shipped matrix."""
-        days = tuple(sorted(m for m in models if LAW_IRI.match(m)))
+        days = tuple(sorted(m for m in models if lawtime.LAW_MODEL.search(m)))
         if not days:
             return self.graph, self.report
         if days not in self._law:
@@ -90,7 +92,7 @@ class Analysis:
         if graph is self.graph:
             return self
         view = Analysis(self.snapshot, self.tree, self._law)
-        view.__dict__.update(graph=graph, report=report, shapes=self.shapes)
+        view.__dict__.update(graph=graph, report=report, shapes=self.shapes, as_of=self.as_of)
         return view
 
     def report_for(self, names: list[str]) -> CoverageReport:

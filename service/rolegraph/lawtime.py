@@ -21,6 +21,7 @@ SYSTEM = URIRef(f"{ID}model/statutory-system")
 CURRENT = URIRef(f"{ID}model/current")
 START = date(1991, 10, 14)  # the Children Act 1989 came into force
 LAW = re.compile(r"^law@(\d{4}-\d{2}-\d{2})$")
+LAW_MODEL = re.compile(r"/model/law-(\d{4}-\d{2}-\d{2})$")  # the IRI a law@ name becomes
 # what a period's assignment says, copied to the model at a date (not its period or model)
 PERIOD_ONLY = {RG.model, RG.validFrom, RG.validUntil}
 

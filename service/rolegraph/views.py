@@ -39,9 +39,6 @@ LEGISLATION_PATH = re.compile(r"^[a-z]+/[0-9]{4}/[0-9]+(/[A-Za-z0-9-]+)*$")
 KEY_SETTINGS = ("foster-care", "childrens-home", "care-proceedings")
 
 
-LAW_DAY = re.compile(r"/model/law-(\d{4}-\d{2}-\d{2})$")
-
-
 class NotFound(LookupError):
     """No such entity, model or setting; the message says what was asked for."""
 
@@ -317,7 +314,7 @@ class Site:
             return str((english or labels)[0])
         if str(node).startswith(DEF):
             return str(node)[len(DEF):]
-        if (day := LAW_DAY.search(str(node))) is not None:  # a law@DATE model, made on demand
+        if (day := lawtime.LAW_MODEL.search(str(node))) is not None:  # a law@DATE model
             return f"the law on {date.fromisoformat(day.group(1)):%-d %B %Y} (England)"
         return slug(str(node)) if str(node).startswith(ID) else str(node)
 
@@ -587,11 +584,10 @@ class Site:
             raise NotFound(f"no {kind} '{name}'")
         periods = []
         for p in lawtime.timeline(self.graph, iri):
-            holder = Holder(p.role, p.confidence, p.bases, p.sources)
             holding = Holding(self.ref(str(lawtime.SYSTEM)), self.ref(p.role), self.ref(p.function),
                               p.confidence,
                               tuple(self.ref(b) for b in p.bases if not self.is_guidance(b)),
-                              tuple(self.ref(s) for s in holder.sources), self.ref(p.assignment),
+                              tuple(self.ref(s) for s in p.sources), self.ref(p.assignment),
                               p.quote, tuple(self.ref(b) for b in p.bases if self.is_guidance(b)))
             periods.append(PeriodView(p.valid_from, p.valid_until, holding))
         return TimelineView(self.ref(iri), kind, periods)
