@@ -117,8 +117,9 @@ def store_or_skip(kind: str) -> None:
         pytest.skip(reason)
 
 
-def loaded_store(kind: str, folder: Path, files: list[Path]) -> Any:
-    """Start a store of `kind` in `folder` and load `files` as rolegraph load does."""
+def loaded_store(kind: str, folder: Path, files: list[Path], version: str | None = None) -> Any:
+    """Start a store of `kind` in `folder` and load `files` as rolegraph load does (as
+    `version`: by default a digest of the files, as for --graph)."""
     import stores
 
     from rolegraph import loader
@@ -133,7 +134,8 @@ def loaded_store(kind: str, folder: Path, files: list[Path]) -> Any:
     settings = StoreSettings(process.query_url, process.update_url, process.graph_store_url,
                              process.user, process.password, process.auth)
     try:
-        loader.load(RemoteStore(settings), files, files_digest(files), chunk=10)
+        loader.load(RemoteStore(settings), files, version or files_digest(files),
+                    chunk=10 if version is None else 2000)
     except BaseException:
         process.stop()
         raise
@@ -264,7 +266,7 @@ def site_server(snapshot: Snapshot, state_dir: Path,
 @pytest.fixture(scope="session")
 def analysis(snapshot: Snapshot) -> Analysis:
     """Coverage, diffs and proposals over the shipped snapshot (computed once)."""
-    return Analysis(snapshot, shipped_tree())
+    return Analysis.of_snapshot(snapshot, shipped_tree())
 
 
 @pytest.fixture(scope="session")

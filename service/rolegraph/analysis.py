@@ -1,4 +1,5 @@
-"""The questions policy teams ask, answered from one snapshot: coverage, diffs, proposals."""
+"""The questions policy teams ask, answered from one served version: coverage, diffs,
+proposals. Its graph comes through the read path (reader.py), from the served store."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from rdflib import Graph
 from rolegraph import lawtime
 from rolegraph.coverage import CoverageReport, coverage_report, coverage_shapes, slug
 from rolegraph.diff import ModelDiff, diff_models
+from rolegraph.engine import Engine
 from rolegraph.proposal import load_proposal
+from rolegraph.reader import EmbeddedReader, Reader
 from rolegraph.snapshot import Snapshot
 from rolegraph.sources import SourceTree
 from rolegraph.vocab import entity
@@ -24,13 +27,23 @@ class UnknownModel(LookupError):
 
 @dataclass
 class Analysis:
-    snapshot: Snapshot
+    reader: Reader
     tree: SourceTree
     _law: dict[tuple[str, ...], tuple[Graph, CoverageReport]] = field(default_factory=dict)
 
+    @classmethod
+    def of_snapshot(cls, snapshot: Snapshot, tree: SourceTree) -> Analysis:
+        """The analysis of a built snapshot, read through the embedded store (the CLI's)."""
+        return cls(EmbeddedReader(Engine.from_snapshot(snapshot)), tree)
+
+    @property
+    def version(self) -> str:
+        """The version every answer names: the snapshot id the store serves."""
+        return self.reader.version
+
     @cached_property
     def graph(self) -> Graph:
-        return self.snapshot.graph()
+        return self.reader.graph("graph")
 
     @cached_property
     def shapes(self) -> Graph:
@@ -91,7 +104,7 @@ class Analysis:
         graph, report = self.scope([self.model(n) for n in names])
         if graph is self.graph:
             return self
-        view = Analysis(self.snapshot, self.tree, self._law)
+        view = Analysis(self.reader, self.tree, self._law)
         view.__dict__.update(graph=graph, report=report, shapes=self.shapes, as_of=self.as_of)
         return view
 

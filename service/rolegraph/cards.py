@@ -124,13 +124,14 @@ def role_card(analysis: Analysis, facts: Facts, role: str, model: str) -> RoleCa
         independence(info.kind, info.employer, independent_of, kinds_of_independence(graph, node)),
         established, included, held,
         frequency(analysis, node, held), elsewhere(analysis, facts, r, m),
-        analysis.snapshot.id)
+        analysis.version)
     return card
 
 
 def kinds_of_independence(graph: Graph, role: URIRef) -> list[str]:
     """'independent of ... (sources)' for each sourced independence statement of the role."""
-    return [f"{row.kind} ({row.sources})" for row in select(graph, INDEPENDENCE, role=role)]
+    return sorted(f"{row.kind} ({'; '.join(sorted(str(row.sources).split('; ')))})"
+                  for row in select(graph, INDEPENDENCE, role=role))
 
 
 def independence(kind: str, employer: str | None, independent_of: list[str],

@@ -142,7 +142,7 @@ def timeline(graph: Graph, subject: str) -> list[Period]:
     focus = RG.role if "/id/role/" in subject else RG.function
     return [Period(str(r.a), str(r.role), str(r.function), str(r["from"]),
                    str(r.until) if r.until else None, str(r.confidence),
-                   tuple(str(r.bases).split()) if r.bases else (),
-                   tuple(str(r.sources).split()) if r.sources else (),
+                   tuple(sorted(str(r.bases).split())),  # GROUP_CONCAT's order is the
+                   tuple(sorted(str(r.sources).split())),  # graph's: sorted, every store alike
                    str(r.quote) if r.quote else "")
             for r in select(graph, TIMELINE, system=SYSTEM, focus=focus, subject=URIRef(subject))]

@@ -55,6 +55,7 @@ def load_analysis(source: Path | None, state_dir: Path | None) -> Analysis:
     from rolegraph.sources import SourceError, open_tree
 
     try:
-        return Analysis(current_snapshot(source, state_dir, progress=say), open_tree(source))
+        return Analysis.of_snapshot(current_snapshot(source, state_dir, progress=say),
+                                    open_tree(source))
     except (BuildError, SourceError) as error:
         raise click.ClickException(str(error)) from error

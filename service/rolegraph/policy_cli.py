@@ -47,7 +47,7 @@ def coverage_command(
         report = analysis.coverage(list(models))
     except UnknownModel as error:
         raise click.BadParameter(str(error), param_hint="--model") from error
-    emit(render_coverage(report, fmt, analysis.snapshot.id), output)
+    emit(render_coverage(report, fmt, analysis.version), output)
 
 
 @click.command("diff")
@@ -95,7 +95,7 @@ def check_command(
         report = analysis.check(proposal)
     except ProposalError as error:
         raise click.ClickException(f"proposal refused:\n{error}") from error
-    emit(render_coverage(report, fmt, analysis.snapshot.id), output)
+    emit(render_coverage(report, fmt, analysis.version), output)
     if report.of("Violation"):
         sys.exit(1)
 
@@ -112,7 +112,7 @@ def validate_command(strict: bool, source: Path | None, state_dir: Path | None) 
         [slug(m), *(str(len(report.of(s, m))) for s in ("Violation", "Warning", "Info"))]
         for m in report.models
     ]
-    click.echo(f"snapshot {analysis.snapshot.id}: integrity and consistency pass")
+    click.echo(f"snapshot {analysis.version}: integrity and consistency pass")
     click.echo(render(["model", "violations", "warnings", "info"], rows))
     if strict and report.of("Violation"):
         sys.exit(1)

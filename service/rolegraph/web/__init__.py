@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pyoxigraph as ox
 from flask import current_app
 
+from rolegraph.engine import Engine
+from rolegraph.reader import EmbeddedReader, Reader, RemoteReader
 from rolegraph.safety import Outcome, QueryJob
 
 if TYPE_CHECKING:
@@ -43,3 +45,14 @@ def served_version() -> str:
     (asking the runner refreshes it when due); an embedded snapshot never changes."""
     now = getattr(served().runner, "version_now", None)
     return str(now()) if now is not None else served().version
+
+
+def reader_of(served: Served) -> Reader:
+    """The read path onto what is served: the embedded store, or the remote store's version
+    graph that its pointer names now."""
+    if isinstance(served.store, ox.Store):
+        return EmbeddedReader(Engine(served.store, served.version))
+    current = getattr(served.runner, "current", None)
+    if current is None:
+        raise TypeError("a remote store is served without a RemoteRunner")
+    return RemoteReader(served.store, current())

@@ -20,8 +20,9 @@ from rolegraph import config, gallery, problems, reports
 from rolegraph.analysis import Analysis
 from rolegraph.evidence import EvidenceSummary, evidence
 from rolegraph.problems import ProblemError
+from rolegraph.reader import ReadError
+from rolegraph.remote import StoreError
 from rolegraph.safety import Answer, QueryJob, Refusal
-from rolegraph.snapshot import SnapshotStore, default_state_dir
 from rolegraph.sources import open_tree
 from rolegraph.views import (
     DEF,
@@ -35,7 +36,7 @@ from rolegraph.views import (
     href,
     legislation_iri,
 )
-from rolegraph.web import SERVED, served, served_version
+from rolegraph.web import SERVED, Served, reader_of, served, served_version
 
 bp = Blueprint("pages", __name__)
 log = logging.getLogger("rolegraph.pages")
@@ -62,7 +63,7 @@ CACHE = "public, max-age=300"
 
 def init_app(app: Flask) -> None:
     """Build the Site (coverage analysis, ~0.5 s) once, before gunicorn forks its workers."""
-    sites = Sites(app.config)
+    sites = Sites(app.config, app.extensions[SERVED])
     sites.for_version(app.extensions[SERVED].version)
     app.extensions[SITE] = sites
     app.register_error_handler(NotFound, not_found_response)
@@ -72,38 +73,40 @@ def init_app(app: Flask) -> None:
 
 
 class Sites:
-    """The Site of the served version. A remote store's loader can switch versions under a
-    running service; the pages then follow from the local snapshot of the new version, or
-    are off (503) while this host does not have it, never showing one version's content
+    """The Site of the served version, read through the served store (reader.py). A remote
+    store's loader can switch versions under a running service; the pages then follow,
+    read afresh from the store's new version graph, never showing one version's content
     under another's id. Only the current version's Site is kept."""
 
-    def __init__(self, cfg: Mapping[str, Any]) -> None:
+    def __init__(self, cfg: Mapping[str, Any], served: Served) -> None:
         self.cfg = cfg
+        self.served = served
         self.version: str | None = None
         self.site: Site | None = None
         self._lock = threading.Lock()
 
     def for_version(self, version: str) -> Site | None:
         with self._lock:
-            if version != self.version:
-                self.site, self.version = load_site(self.cfg, version), version
+            if version != self.version or self.site is None:
+                self.site = load_site(self.cfg, self.served)
+                self.version = self.site.analysis.version if self.site else None
             return self.site
 
 
-def load_site(cfg: Mapping[str, Any], version: str) -> Site | None:
-    """The analysis of the served snapshot; None when --graph files are served instead."""
+def load_site(cfg: Mapping[str, Any], served: Served) -> Site | None:
+    """The analysis of the served version; None when --graph files are served instead, or
+    while the store does not answer (the pages then say 503, and try again next time)."""
     if cfg.get(config.GRAPH_FILES):
         return None
-    state = cfg.get(config.STATE_DIR)
-    store = SnapshotStore(Path(state) if state else default_state_dir())
-    snapshot = store.snapshot(version)
-    if snapshot is None:
-        log.warning("snapshot %s not found in %s: pages are off", version, store.root)
-        return None
     source = cfg.get(config.SOURCE)
-    site = Site(Analysis(snapshot, open_tree(Path(source) if source else None)))
-    site.report  # noqa: B018  compute coverage now, so forked workers share it
-    log.info("pages answer from snapshot %s", version)
+    try:
+        reader = reader_of(served)
+        site = Site(Analysis(reader, open_tree(Path(source) if source else None)))
+        site.report  # noqa: B018  compute coverage now, so forked workers share it
+    except (ReadError, StoreError) as error:
+        log.warning("pages are off: %s", error)
+        return None
+    log.info("pages answer from version %s", reader.version)
     return site
 
 
@@ -117,11 +120,10 @@ def site() -> Site:
                            "This service is serving RDF files given with --graph, not the built "
                            "rolegraph snapshot, so the pages, diagrams and the JSON API are off; "
                            "the SPARQL endpoint at /sparql works.", NO_SNAPSHOT)
-    raise ProblemError(503, "Pages need the built snapshot",
-                       f"The SPARQL endpoint at /sparql serves version {version}, but its "
-                       "snapshot is not in this host's state folder, so the pages, diagrams and "
-                       "JSON API are off until it is: run `rolegraph build` from the same "
-                       "sources, or copy the snapshot folder here.", NO_SNAPSHOT)
+    raise ProblemError(503, "The store did not answer",
+                       f"The pages read version {version} from the SPARQL store, which did not "
+                       "answer; try again shortly (the SPARQL endpoint says the same).",
+                       NO_SNAPSHOT)
 
 
 def not_found(error: NotFound) -> ProblemError:
