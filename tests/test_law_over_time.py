@@ -129,3 +129,56 @@ def test_diagrams_and_cards_take_a_date(tmp_path: Path, snapshot: object) -> Non
     assert made.exit_code == 0, made.output
     html = card.read_text()
     assert "the law on 1 June 2005" in html and "CA 1989 s.26(2A)" in html
+
+
+CWSA = f"{LEG}ukpga/2026/21/section/"
+
+
+def test_the_2026_act_part_1_is_prospective_and_rests_nothing_in_force(engine: Engine) -> None:
+    rows = engine.select("""SELECT ?p WHERE { ?p rg:partOf <http://www.legislation.gov.uk/id/ukpga/2026/21> ;
+        rg:prospective true }""")
+    prospective = {r["p"] for r in rows}
+    assert {f"{CWSA}{n}" for n in (1, 3, 6, 7)} <= prospective
+    # no commencement was found, so every prospective section says so in rg:unverified
+    for section in prospective:
+        assert engine.select(f"SELECT * WHERE {{ <{section}> rg:unverified ?why }}"), section
+    # nothing of the Act is in the law at its date, or at any date of the statutory system
+    assert not [r for r in at(engine, "2026-12-01") if r.get("basis", "").startswith(CWSA)]
+    assert not engine.select(f"""SELECT * WHERE {{ ?a rg:model model:statutory-system ; rg:basis ?b .
+        FILTER STRSTARTS(STR(?b), "{CWSA}") }}""")
+    assert not engine.select("SELECT * WHERE { ?a rg:model model:current ; "
+                             "rg:function function:staying-close-support }")
+
+
+def test_the_2026_act_commencement_section_is_in_force_from_passing(engine: Engine) -> None:
+    rows = engine.select(f"SELECT * WHERE {{ <{CWSA}78> rg:inForceFrom ?day ; rg:quote ?words }}")
+    assert rows and rows[0]["day"] == "2026-04-29"
+    assert "regulations made by statutory instrument" in rows[0]["words"]
+
+
+def test_the_2026_act_as_enacted_extends_the_virtual_school_head_by_inference(engine: Engine) -> None:
+    rows = engine.select("""SELECT * WHERE { ?a rg:model model:cwsa-2026 ;
+        rg:role role:virtual-school-head ; rg:function function:promote-education-children-in-need ;
+        rg:confidence ?c ; rg:basis ?b }""")
+    assert [(r["c"], r["b"]) for r in rows] == [("inferred", f"{CWSA}6")]
+
+
+def test_post_2023_policy_sources_bear_on_the_2026_functions(engine: Engine) -> None:
+    for source in ("working-together-2023", "kcshft-2024"):
+        assert engine.select(f"SELECT * WHERE {{ source:{source} a rg:Source ; dcterms:title ?t }}")
+    rows = engine.select("""SELECT ?p WHERE { ?p a rg:Position ; rg:about
+        assignment:cwsa-2026--safeguarding-partners--multi-agency-child-protection ;
+        dcterms:source ?s . FILTER (?s IN (source:kcshft-2024, source:working-together-2023)) }""")
+    assert len({r["p"] for r in rows}) == 2
+
+
+def test_two_dates_of_the_law_add_only_roles_that_hold_something(analysis: Analysis) -> None:
+    """The statutory system records who held what, not when a role with no function there
+    came to exist: between two dates, every role said to arrive or go holds a function."""
+    for a, b in (("law@2026-01-01", "current"), ("law@2003-01-01", "law@2012-06-01")):
+        diff = analysis.diff(a, b)
+        report = analysis.report_for([a, b])
+        holders = {h.role for m in (diff.a, diff.b) for f in report.functions
+                   for h in report.cell(m, f).holders}
+        assert set(diff.roles_added) | set(diff.roles_removed) <= holders
+    assert analysis.diff("law@2026-01-01", "current").roles_added == []

@@ -12,10 +12,11 @@ import pyoxigraph as ox
 
 from rolegraph import __version__
 from rolegraph.build import BuildError, build, current_snapshot
-from rolegraph.engine import FORMATS, PREFIXES, Engine, EngineError, serialize
+from rolegraph.engine import FORMATS, Engine, EngineError, serialize
 from rolegraph.options import say, source_option, state_option
 from rolegraph.sources import SourceError
 from rolegraph.tables import solutions_table
+from rolegraph.vocab import PREFIXES
 
 # Commands in other modules, imported only when used: `rolegraph query` need not load
 # Flask, gunicorn, Graphviz or WeasyPrint.
@@ -30,6 +31,7 @@ LAZY_COMMANDS = {
     "diagram": "rolegraph.trainer_cli:diagram_command",
     "card": "rolegraph.trainer_cli:card_command",
     "pack": "rolegraph.trainer_cli:pack_command",
+    "timeline": "rolegraph.trainer_cli:timeline_command",
 }
 
 

@@ -9,6 +9,8 @@ from rdflib import Graph, URIRef
 
 from rolegraph.coverage import CoverageReport, Holder, slug
 from rolegraph.graphs import select
+from rolegraph.lawtime import SYSTEM
+from rolegraph.vocab import RG
 
 ESTABLISHED = "SELECT ?role ?law WHERE { ?role rg:establishedBy ?law }"
 NAMED = "SELECT ?role ?law WHERE { ?law rg:namesRole ?role }"
@@ -99,6 +101,12 @@ def diff_models(report: CoverageReport, graph: Graph, a: str, b: str) -> ModelDi
     """Compare model IRIs `a` and `b` of `report` (built from `graph`)."""
     result = ModelDiff(a, b)
     included = {m: {str(r.role) for r in select(graph, INCLUDED, m=URIRef(m))} for m in (a, b)}
+    if all((URIRef(m), RG.derivedFrom, SYSTEM) in graph for m in (a, b)):
+        # Two dates of the law: the statutory system records who held what, not when a role
+        # with no function of its own there came to exist, so such a role is never "added".
+        holding = {h.role for m in (a, b) for f in report.functions
+                   for h in report.cell(m, f).holders}
+        included = {m: roles & holding for m, roles in included.items()}
     result.roles_added = sorted(included[b] - included[a])
     result.roles_removed = sorted(included[a] - included[b])
     for function in report.functions:

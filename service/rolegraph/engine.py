@@ -12,31 +12,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from rolegraph.snapshot import Snapshot
+from rolegraph.vocab import PREFIXES
 from rolegraph.xmlguard import entity_refusal
-
-PREFIXES: dict[str, str] = {
-    "rg": "https://w3id.org/rolegraph/def#",
-    "role": "https://w3id.org/rolegraph/id/role/",
-    "function": "https://w3id.org/rolegraph/id/function/",
-    "model": "https://w3id.org/rolegraph/id/model/",
-    "assignment": "https://w3id.org/rolegraph/id/assignment/",
-    "organisation": "https://w3id.org/rolegraph/id/organisation/",
-    "person": "https://w3id.org/rolegraph/id/person/",
-    "setting": "https://w3id.org/rolegraph/id/setting/",
-    "source": "https://w3id.org/rolegraph/id/source/",
-    "position": "https://w3id.org/rolegraph/id/position/",
-    "instrument": "https://w3id.org/rolegraph/id/instrument/",
-    "leg": "http://www.legislation.gov.uk/id/",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "schema": "https://schema.org/",
-    "org": "http://www.w3.org/ns/org#",
-    "prov": "http://www.w3.org/ns/prov#",
-}
 
 
 @dataclass(frozen=True)

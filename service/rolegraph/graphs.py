@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from rdflib import Graph, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+from rdflib import Graph, Namespace, URIRef
 from rdflib.query import ResultRow
 from rdflib.term import Identifier, Node
 
-from rolegraph.vocab import RG
+from rolegraph.vocab import PREFIXES
 
-NS = {"rg": RG._NS, "rdf": RDF._NS, "rdfs": RDFS._NS, "dcterms": DCTERMS._NS, "skos": SKOS._NS}
+NS = {name: Namespace(iri) for name, iri in PREFIXES.items()}
 
 
 def select(graph: Graph, query: str, **bindings: Identifier) -> list[ResultRow]:

@@ -146,3 +146,18 @@ def timeline(graph: Graph, subject: str) -> list[Period]:
                    tuple(sorted(str(r.sources).split())),  # graph's: sorted, every store alike
                    str(r.quote) if r.quote else "")
             for r in select(graph, TIMELINE, system=SYSTEM, focus=focus, subject=URIRef(subject))]
+
+
+AMENDED = """SELECT ?how ?by WHERE {
+    ?provision rg:partOf* ?part . ?part ?how ?by . VALUES ?how { rg:insertedBy rg:repealedBy }
+}"""
+
+
+def amended_by(graph: Graph, provision: str) -> dict[str, str]:
+    """What inserted and what repealed a provision (or the provision it is part of), as
+    {"inserted": IRI, "repealed": IRI}: what changed the law at a time line's turns."""
+    found: dict[str, str] = {}
+    for row in select(graph, AMENDED, provision=URIRef(provision)):
+        key = "inserted" if row.how == RG.insertedBy else "repealed"
+        found.setdefault(key, str(row.by))
+    return found

@@ -5,7 +5,6 @@ touched: the proposal is merged into a copy of the snapshot graph."""
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,9 +15,8 @@ from rdflib.namespace import DCTERMS, SKOS
 
 from rolegraph.graphs import select
 from rolegraph.sources import SourceError, parse_turtle
-from rolegraph.vocab import RG, entity
+from rolegraph.vocab import RG, entity, is_slug
 
-SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 MAX_MODELS = 20  # per Turtle proposal: checking grows ~15 ms a model; this bounds a check
 STATUSES = ("in force", "proposed", "rejected", "withdrawn")
 KEYS = {
@@ -261,7 +259,7 @@ class Checker:
         for key in sorted(set(data) - KEYS):
             self.fail(key, f"unknown key '{key}' (allowed: {', '.join(sorted(KEYS))})")
         slug = data.get("slug")
-        if not isinstance(slug, str) or not SLUG.match(slug):
+        if not isinstance(slug, str) or not is_slug(slug):
             self.fail("slug", "'slug' must be a lower-case kebab-case name, e.g. my-council-2026")
             slug = "proposal"
         elif slug in self.known.models:

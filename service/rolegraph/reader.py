@@ -17,8 +17,9 @@ from typing import Protocol
 import pyoxigraph as ox
 from rdflib import Graph
 
-from rolegraph.engine import PREFIXES, Engine
+from rolegraph.engine import Engine
 from rolegraph.remote import SOLUTIONS_ACCEPT, RemoteStore, ServedVersion, StoreError
+from rolegraph.vocab import PREFIXES
 
 NT_ACCEPT = "application/n-triples, text/turtle;q=0.9"
 RDFLIB_FORMATS = {"application/n-triples": "nt", "text/plain": "nt", "text/turtle": "turtle"}

@@ -23,9 +23,11 @@ class RenderError(RuntimeError):
     """Graphviz is missing or refused the DOT text."""
 
 
-def render(dot: str, fmt: str, *, dpi: int = PNG_DPI, fit: str | None = A4_LANDSCAPE) -> bytes:
+def render(dot: str, fmt: str, *, dpi: int = PNG_DPI, fit: str | None = A4_LANDSCAPE,
+           pinned: bool = False) -> bytes:
     """Lay out `dot` and draw it as svg, png or pdf. SVG keeps its natural size (it zooms);
-    PNG and PDF are fitted to `fit` (inches, "w,h"; None for natural size)."""
+    PNG and PDF are fitted to `fit` (inches, "w,h"; None for natural size). `pinned`: every
+    node carries its own pos (points) and size, drawn as given (neato -n2), for charts."""
     if fmt not in ("svg", "png", "pdf"):
         raise ValueError(f"cannot render {fmt!r}: choose svg, png or pdf")
     source = dot
@@ -36,7 +38,8 @@ def render(dot: str, fmt: str, *, dpi: int = PNG_DPI, fit: str | None = A4_LANDS
         if attrs:
             source = with_graph_attrs(dot, " ".join(attrs))
     try:
-        data: bytes = graphviz.Source(source).pipe(format=fmt, quiet=True)
+        data: bytes = graphviz.Source(source, engine="neato" if pinned else "dot").pipe(
+            format=fmt, quiet=True, neato_no_op=2 if pinned else None)
     except graphviz.ExecutableNotFound as error:
         raise RenderError("Graphviz's `dot` is not installed: run scripts/setup "
                           "(Debian package graphviz)") from error

@@ -11,7 +11,7 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 
 from rolegraph import __version__
-from rolegraph.engine import PREFIXES
+from rolegraph.vocab import PREFIXES
 
 PARTS = ("ontology", "data", "shapes")
 # The code whose output a snapshot is: a change to it makes a new snapshot.

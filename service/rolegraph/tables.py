@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import pyoxigraph as ox
 
-from rolegraph.engine import PREFIXES
+from rolegraph.vocab import PREFIXES
 
 
 def shorten(iri: str, prefixes: Mapping[str, str] = PREFIXES) -> str:

@@ -1,5 +1,5 @@
-"""CLI commands for trainers: `rolegraph diagram`, `rolegraph card`, `rolegraph pack`
-(loaded by cli.py when one of them runs)."""
+"""CLI commands for trainers: `rolegraph diagram`, `rolegraph card`, `rolegraph pack`,
+`rolegraph timeline` (loaded by cli.py when one of them runs)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
-from rolegraph import cards, diagrams, pack, render
+from rolegraph import cards, diagrams, pack, render, timeline_drawing
 from rolegraph.analysis import Analysis, UnknownModel
 from rolegraph.options import emit, load_analysis, say, source_option, state_option
+from rolegraph.vocab import entity
 
 output_file = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
                            help="Write to this file (text formats may go to standard output).")
@@ -89,6 +90,36 @@ def pack_command(model: str, folder: Path, pdf: bool, source: Path | None,
     except render.RenderError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"{len(written.files)} files written to {folder}")
+
+
+@click.command("timeline")
+@click.option("--role", help="The role whose time line to draw, e.g. iro.")
+@click.option("--function", "function", help="Or the function, e.g. refer-to-cafcass.")
+@click.option("--format", "fmt", type=click.Choice(timeline_drawing.FORMATS), default="svg",
+              show_default=True)
+@output_file
+@source_option
+@state_option
+def timeline_command(role: str | None, function: str | None, fmt: str, output: Path | None,
+                     source: Path | None, state_dir: Path | None) -> None:
+    """A drawn time line (A4 landscape) of a role or a function under the statutory system:
+    who held it when, under which provision, and what changed it."""
+    if (role is None) == (function is None):
+        raise click.UsageError("give --role ROLE or --function FUNCTION (one of them)")
+    if fmt in ("png", "pdf") and output is None:
+        raise click.UsageError(f"{fmt} needs -o FILE")
+    analysis = load_analysis(source, state_dir)
+    kind, name = ("role", role) if role else ("function", function)
+    assert name is not None
+    iri = str(entity(kind, name))
+    known = analysis.report.roles if kind == "role" else analysis.report.functions
+    if iri not in known:
+        raise click.BadParameter(f"unknown {kind} '{name}'", param_hint=f"--{kind}")
+    try:
+        body = timeline_drawing.drawing(analysis, iri, fmt)
+    except render.RenderError as error:
+        raise click.ClickException(str(error)) from error
+    emit(body.decode() if fmt == "svg" else body, output)
 
 
 def viewing(analysis: Analysis, names: list[str | None]) -> Analysis:

@@ -18,13 +18,13 @@ from functools import cached_property
 from typing import Any
 
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, OWL, SKOS, XSD
+from rdflib.namespace import DCTERMS, OWL, SKOS
 
 from rolegraph import lawtime
 from rolegraph.analysis import Analysis, UnknownModel
 from rolegraph.coverage import LEGEND, MARKS, SEVERITIES, Cell, CoverageReport, Holder, slug
 from rolegraph.diff import ModelDiff
-from rolegraph.vocab import BASE, ONTOLOGY, RG
+from rolegraph.vocab import BASE, ONTOLOGY, PREFIXES, RG, is_slug
 
 ID = BASE + "id/"
 DEF = str(RG._NS)
@@ -34,7 +34,6 @@ SCHEMA_URL = URIRef("https://schema.org/url")
 VANN_PREFIX = URIRef("http://purl.org/vocab/vann/preferredNamespacePrefix")
 KINDS = ("role", "function", "model", "assignment", "organisation", "person", "setting",
          "source", "position", "instrument", "independence")
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 LEGISLATION_PATH = re.compile(r"^[a-z]+/[0-9]{4}/[0-9]+(/[A-Za-z0-9-]+)*$")
 KEY_SETTINGS = ("foster-care", "childrens-home", "care-proceedings")
 
@@ -291,6 +290,7 @@ class Site:
 
     analysis: Analysis
     _labels: dict[str, str] = field(default_factory=dict, repr=False)
+    _seen: dict[str, Site] = field(default_factory=dict, repr=False)
 
     @property
     def graph(self) -> Graph:
@@ -502,8 +502,28 @@ class Site:
     def models(self) -> list[ModelSummary]:
         return [self.model_summary(m) for m in self.report.models]
 
+    def viewing(self, name: str) -> Site:
+        """This site with model `name` added when it is law@YYYY-MM-DD (Analysis.viewing,
+        as diagrams and cards), else itself; a date the law does not cover is NotFound."""
+        if not lawtime.LAW.match(name):
+            return self
+        if name not in self._seen:
+            try:
+                self._seen[name] = Site(self.analysis.viewing([name]))
+            except UnknownModel as error:
+                raise NotFound(str(error)) from error
+            while len(self._seen) > 8:  # a few dates, not every date anyone asks for
+                self._seen.pop(next(iter(self._seen)))
+        return self._seen[name]
+
+    def model_iri(self, name: str) -> str:
+        """A model slug's IRI, or law@YYYY-MM-DD's (the model this site's viewing adds)."""
+        if lawtime.LAW.match(name):
+            return self.analysis.model(name)
+        return self.iri("model", name)
+
     def model(self, name: str) -> ModelView:
-        iri = self.iri("model", name)
+        iri = self.model_iri(name)
         if iri not in self.report.models:
             raise NotFound(f"no model '{name}' (known: "
                            f"{', '.join(slug(m) for m in self.report.models)})")
@@ -649,7 +669,7 @@ class Site:
     # --- around the child ----------------------------------------------------------------------
 
     def around(self, setting: str, model: str) -> AroundView:
-        setting_iri, model_iri = self.iri("setting", setting), self.iri("model", model)
+        setting_iri, model_iri = self.iri("setting", setting), self.model_iri(model)
         if setting_iri not in {s.iri for s in self.settings()}:
             raise NotFound(f"no setting '{setting}'")
         if model_iri not in self.report.models:
@@ -729,21 +749,17 @@ class Site:
 
     @staticmethod
     def iri(kind: str, name: str) -> str:
-        if not SLUG.match(name):
+        if not is_slug(name):
             raise NotFound(f"'{name}' is not a {kind} slug (lower-case letters, digits, hyphens)")
         return f"{ID}{kind}/{name}"
 
 
-PREFIXES = {"rg": DEF, "role": ID + "role/", "function": ID + "function/",
-            "model": ID + "model/", "assignment": ID + "assignment/",
-            "organisation": ID + "organisation/", "person": ID + "person/",
-            "setting": ID + "setting/", "source": ID + "source/", "position": ID + "position/",
-            "instrument": ID + "instrument/", "leg": LEGISLATION, "skos": str(SKOS),
-            "dcterms": str(DCTERMS), "xsd": str(XSD), "schema": "https://schema.org/"}
 
 
 def href(iri: str) -> str:
     """Where an IRI's page is on this site (or outside it, for other vocabularies)."""
+    if (day := lawtime.LAW_MODEL.search(iri)) is not None:  # the law on a date: its page
+        return f"/models/law@{day.group(1)}"
     if iri.startswith(ID):
         return "/id/" + iri[len(ID):]
     if iri.startswith(DEF):

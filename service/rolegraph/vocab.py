@@ -1,4 +1,7 @@
-"""The rolegraph namespaces, mirrored from ontology/ so a typo fails loudly."""
+"""The rolegraph namespaces (mirrored from ontology/ so a typo fails loudly), the one prefix
+map every query, page and download uses, and the one rule for instance slugs."""
+
+import re
 
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
@@ -7,6 +10,24 @@ BASE = "https://w3id.org/rolegraph/"
 ONTOLOGY = URIRef(BASE + "def")
 ID = Namespace(BASE + "id/")
 LEG = Namespace("http://www.legislation.gov.uk/id/")
+# Lower-case kebab-case words; "--" joins the parts of an n-ary name (current--iro--refer-...).
+SLUG = re.compile(r"^[a-z0-9]+(?:--?[a-z0-9]+)*$")
+KINDS = ("role", "function", "model", "assignment", "organisation", "person", "setting",
+         "source", "position", "instrument")
+PREFIXES: dict[str, str] = {
+    "rg": BASE + "def#",
+    **{kind: f"{BASE}id/{kind}/" for kind in KINDS},
+    "leg": str(LEG),
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "schema": "https://schema.org/",
+    "org": "http://www.w3.org/ns/org#",
+    "prov": "http://www.w3.org/ns/prov#",
+}
 
 
 class RG(DefinedNamespace):
@@ -102,3 +123,8 @@ class RG(DefinedNamespace):
 def entity(kind: str, slug: str) -> URIRef:
     """The IRI of an instance: https://w3id.org/rolegraph/id/{kind}/{slug}."""
     return ID[f"{kind}/{slug}"]
+
+
+def is_slug(value: str) -> bool:
+    """A well-formed instance slug of at most 80 characters (checked before any lookup)."""
+    return len(value) <= 80 and SLUG.match(value) is not None

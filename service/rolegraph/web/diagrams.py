@@ -3,9 +3,12 @@
     /diagrams/model/{model}.{svg|png|pdf|dot|mmd}?role=&setting=&compare=&only=changes
     /roles/{role}/card?model=        (HTML with print styles)
     /roles/{role}/card.pdf?model=
+    /timeline/{role|function}/{slug}.{svg|pdf|png}   (a drawn time line, A4 landscape)
 
-Every name is checked against a strict slug pattern and the snapshot's own lists before use
-(unknown path names 404, bad or unknown query parameters 400, both as problem+json), so no
+Wherever a model is named, law@YYYY-MM-DD names the law on that date (Analysis.viewing, as
+the CLI). Every name is checked against a strict slug (or law@date) pattern and the
+snapshot's own lists before use (unknown path names 404, bad or unknown query parameters 400,
+a law@ date the statutory system does not cover 404 as on /diff, all as problem+json), so no
 user text reaches a file path or a query. Outputs depend only on the immutable snapshot and
 are kept in a small in-memory cache."""
 
@@ -19,8 +22,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
-from rolegraph import cards, diagrams, pack, render
-from rolegraph.analysis import Analysis
+from rolegraph import cards, diagrams, lawtime, pack, render, timeline_drawing
+from rolegraph.analysis import Analysis, UnknownModel
 from rolegraph.coverage import slug
 from rolegraph.problems import PROBLEMS, ProblemError
 from rolegraph.web import served
@@ -36,6 +39,7 @@ EXTENSIONS = {"svg": "svg", "png": "png", "pdf": "pdf", "dot": "dot", "mmd": "me
 MEDIA = {**render.MEDIA_TYPES, "mermaid": "text/plain; charset=utf-8"}
 DIAGRAM_PARAMS = {"role", "setting", "compare", "only"}
 CARD_PARAMS = {"model"}
+MODEL_PARAMS = {"compare", "model"}  # parameters that name a model, so may be law@YYYY-MM-DD
 CACHE_CONTROL = "public, max-age=3600"
 CACHE_ENTRIES = 64
 _lock = threading.Lock()
@@ -48,6 +52,28 @@ class Outputs:
         self.analysis = analysis
         self.facts = diagrams.collect(analysis)
         self.made: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+        self.views: OrderedDict[tuple[str, ...], tuple[Analysis, diagrams.Facts]] = OrderedDict()
+
+    def viewing(self, names: list[str]) -> tuple[Analysis, diagrams.Facts]:
+        """The analysis and facts with the law@DATE models among `names` added (as the CLI's
+        `viewing`); a few are kept, since collecting facts takes a while. A date the
+        statutory system does not cover is a 404, as on /diff."""
+        laws = tuple(sorted({n for n in names if lawtime.LAW.match(n)}))
+        if not laws:
+            return self.analysis, self.facts
+        with _lock:
+            found = self.views.get(laws)
+        if found is None:
+            try:
+                view = self.analysis.viewing(list(laws))
+            except UnknownModel as error:
+                raise ProblemError(404, "Not Found", str(error), NOT_FOUND) from error
+            found = (view, diagrams.collect(view))
+        with _lock:
+            self.views[laws] = found
+            while len(self.views) > CACHE_ENTRIES // 8:
+                self.views.popitem(last=False)
+        return found
 
     def get(self, key: tuple[Any, ...], make: Any) -> bytes:
         with _lock:
@@ -75,7 +101,8 @@ def outputs() -> Outputs:
 
 
 def checked_args(allowed: set[str]) -> dict[str, str]:
-    """The query parameters, each at most once and a well-formed slug; others refused."""
+    """The query parameters, each at most once and a well-formed slug (or, for a model,
+    law@YYYY-MM-DD); others refused."""
     unknown = sorted(set(request.args) - allowed)
     if unknown:
         raise ProblemError(400, "Unknown parameter",
@@ -84,15 +111,21 @@ def checked_args(allowed: set[str]) -> dict[str, str]:
     args = {}
     for name in request.args:
         values = request.args.getlist(name)
-        if len(values) != 1 or not diagrams.valid_slug(values[0]):
+        if len(values) != 1 or not (diagrams.valid_slug(values[0]) or (
+                name in MODEL_PARAMS and lawtime.LAW.match(values[0]))):
+            also = " or law@YYYY-MM-DD" if name in MODEL_PARAMS else ""
             raise ProblemError(400, "Bad parameter",
                                f"'{name}' must be given once, as a lower-case slug such as "
-                               "'care-review-2022'", BAD_PARAMETER)
+                               f"'care-review-2022'{also}", BAD_PARAMETER)
         args[name] = values[0]
     return args
 
 
 def known(kind: str, name: str, names: list[str], status: int) -> str:
+    """`name` if it is one of `names` (or, for a model, law@YYYY-MM-DD: its date is checked
+    when the analysis views it), else a problem with `status`."""
+    if kind == "model" and lawtime.LAW.match(name):
+        return name
     if not diagrams.valid_slug(name) or name not in names:
         raise ProblemError(status, "Not Found" if status == 404 else "Bad parameter",
                            f"unknown {kind} '{name[:80]}' (known: {', '.join(names)})",
@@ -111,12 +144,12 @@ def model_diagram(filename: str) -> Response:
         raise ProblemError(404, "Not Found", "diagrams are /diagrams/model/{model}."
                            f"{{{'|'.join(EXTENSIONS)}}}", NOT_FOUND)
     out = outputs()
-    facts = out.facts
     args = checked_args(DIAGRAM_PARAMS)
-    model = known("model", name, slugs(facts.report.models), 404)
+    model = known("model", name, slugs(out.facts.report.models), 404)
     role = args.get("role")
     setting = args.get("setting")
     compare = args.get("compare")
+    analysis, facts = out.viewing([model, compare or ""])
     if role is not None:
         known("role", role, sorted(slugs(facts.roles)), 400)
     if setting is not None:
@@ -130,7 +163,7 @@ def model_diagram(filename: str) -> Response:
     fmt = EXTENSIONS[ext]
 
     def make() -> bytes:
-        dot_text, mmd = diagrams.drawing(out.analysis, facts, model, role, setting, compare,
+        dot_text, mmd = diagrams.drawing(analysis, facts, model, role, setting, compare,
                                          changes_only)
         body = pack.diagram_output(dot_text, mmd, fmt)
         return body if isinstance(body, bytes) else body.encode()
@@ -144,20 +177,34 @@ def model_diagram(filename: str) -> Response:
 @bp.get("/roles/<name>/card.pdf", endpoint="role_card_pdf")
 def role_card(name: str) -> Response:
     out = outputs()
-    facts = out.facts
     args = checked_args(CARD_PARAMS)
-    role = known("role", name, sorted(slugs(facts.roles)), 404)
-    model = known("model", args.get("model", "current"), slugs(facts.report.models), 400)
+    role = known("role", name, sorted(slugs(out.facts.roles)), 404)
+    model = known("model", args.get("model", "current"), slugs(out.facts.report.models), 400)
+    analysis, facts = out.viewing([model])
     pdf = request.path.endswith(".pdf")
 
     def make() -> bytes:
-        page = cards.card_html([cards.role_card(out.analysis, facts, role, model)])
+        page = cards.card_html([cards.role_card(analysis, facts, role, model)])
         return cards.card_pdf(page) if pdf else page.encode()
 
     body = out.get(("card", role, model, pdf), make)
     if pdf:
         return respond(body, "application/pdf", f"card-{role}-{model}.pdf")
     return respond(body, "text/html; charset=utf-8", None)
+
+
+@bp.get("/timeline/<any(role, function):kind>/<name>.<any(svg, pdf, png):ext>")
+def timeline_drawing_of(kind: str, name: str, ext: str) -> Response:
+    """A role's or a function's time line, drawn (the page is /timeline/{kind}/{slug})."""
+    out = outputs()
+    checked_args(set())
+    report = out.facts.report
+    iris = report.roles if kind == "role" else report.functions
+    known(kind, name, sorted(slugs(iris)), 404)
+    iri = next(i for i in iris if slug(i) == name)
+    body = out.get(("timeline", kind, name, ext),
+                   lambda: timeline_drawing.drawing(out.analysis, iri, ext))
+    return respond(body, render.MEDIA_TYPES[ext], f"timeline-{kind}-{name}.{ext}")
 
 
 def respond(body: bytes, media: str, filename: str | None) -> Response:

@@ -300,7 +300,7 @@ def models() -> Response:
 
 @bp.get("/models/<name>")
 def model(name: str) -> Response:
-    s = site()
+    s = site().viewing(name)  # law@YYYY-MM-DD: the law on that date, as a model
     view = s.model(name)
     if choose("", json_too=True) == "application/json":
         from rolegraph.web.api import to_json
@@ -432,7 +432,7 @@ def around() -> Response:
     s = site()
     setting = request.args.get("setting", "childrens-home")
     model_name = request.args.get("model", "current")
-    view = s.around(setting, model_name)
+    view = s.viewing(model_name).around(setting, model_name)
     return page("around.html", view=view,
                 title=f"Around a child: {view.setting.label}, {view.model.label}")
 

@@ -1,0 +1,226 @@
+"""law@YYYY-MM-DD on the web's diagrams, cards, model page and "around the child", and the
+drawn time lines (web and CLI), checked against the analysis and lawtime.timeline."""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+import xml.etree.ElementTree as ET
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from flask.testing import FlaskClient
+from pypdf import PdfReader
+
+from rolegraph import cards, diagrams, lawtime
+from rolegraph.analysis import Analysis
+from rolegraph.cli import main
+from rolegraph.coverage import slug
+
+ID = "https://w3id.org/rolegraph/id/"
+SVG = "{http://www.w3.org/2000/svg}"
+XLINK_TITLE = "{http://www.w3.org/1999/xlink}title"
+A4_LANDSCAPE = (842, 595)  # points
+BEFORE_IRO, AFTER_IRO = "law@2003-01-01", "law@2012-01-01"  # the IRO came in 2004
+
+
+def holders_at(analysis: Analysis, name: str, setting: str | None = None) -> set[str]:
+    """Slugs of the roles that hold something under the law on a date (in a setting)."""
+    view = analysis.viewing([name])
+    law, facts = view.model(name), diagrams.collect(view)
+    wanted = [f for f, info in facts.functions.items()
+              if setting is None or f"{ID}setting/{setting}" in info.settings]
+    return {slug(h.role) for f in wanted for h in facts.holders(law, f)}
+
+
+# --- law@ on the diagrams, cards, model page and around ------------------------------------------
+
+@pytest.mark.parametrize("name", [BEFORE_IRO, AFTER_IRO])
+def test_model_diagram_of_the_law_on_a_date(site_client: FlaskClient, analysis: Analysis,
+                                            name: str) -> None:
+    answer = site_client.get(f"/diagrams/model/{name}.dot")
+    assert answer.status_code == 200
+    boxes = set(re.findall(r'id="box--([a-z0-9-]+)"', answer.text)) - {"gap"}
+    assert boxes == holders_at(analysis, name)
+    assert ("iro" in boxes) == (name == AFTER_IRO)
+    day = lawtime.parse(name)
+    assert day is not None and f"the law on {day:%-d %B %Y}" in answer.text
+
+
+def test_comparison_with_the_law_on_a_date(site_client: FlaskClient, analysis: Analysis) -> None:
+    answer = site_client.get(f"/diagrams/model/current.svg?compare={BEFORE_IRO}&role=iro")
+    assert answer.status_code == 200 and answer.mimetype == "image/svg+xml"
+    text = "".join(ET.fromstring(answer.data).itertext())
+    assert "the law on 1 January 2003" in text
+    changes = {slug(c.function) for c in analysis.diff("current", BEFORE_IRO).changes}
+    ids = {e.get("id") for e in ET.fromstring(answer.data).iter() if e.get("id")}
+    assert "a_fn--refer-to-cafcass" in ids and "refer-to-cafcass" in changes
+    pdf = site_client.get(f"/diagrams/model/{AFTER_IRO}.pdf?compare=current")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+
+
+def test_iro_card_on_a_date(site_client: FlaskClient, analysis: Analysis) -> None:
+    for name in (BEFORE_IRO, AFTER_IRO):
+        view = analysis.viewing([name])
+        card = cards.role_card(view, diagrams.collect(view), "iro", name)
+        page = site_client.get(f"/roles/iro/card?model={name}")
+        assert page.status_code == 200
+        assert card.model_title in page.text
+        assert card.included == (name == AFTER_IRO)
+        assert ("does not include the role" in page.text) == (not card.included)
+        assert all(held.label in page.text.replace("&#39;", "'") for held in card.functions)
+    assert not cards.role_card(analysis.viewing([BEFORE_IRO]),
+                               diagrams.collect(analysis.viewing([BEFORE_IRO])), "iro",
+                               BEFORE_IRO).functions
+
+
+def test_iro_card_pdf_on_a_date(site_client: FlaskClient) -> None:
+    answer = site_client.get(f"/roles/iro/card.pdf?model={AFTER_IRO}")
+    assert answer.status_code == 200 and answer.mimetype == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(answer.data)).pages)
+    assert "1 January 2012" in text
+
+
+@pytest.mark.parametrize("name", [BEFORE_IRO, AFTER_IRO])
+def test_model_page_of_the_law_on_a_date(site_client: FlaskClient, analysis: Analysis,
+                                         name: str) -> None:
+    page = site_client.get(f"/models/{name}")
+    assert page.status_code == 200
+    day = lawtime.parse(name)
+    assert day is not None and f"<h1>the law on {day:%-d %B %Y} (England)</h1>" in page.text
+    roles_part = page.text.split('id="roles"', 1)[1].split('id="assignments"', 1)[0]
+    listed = set(re.findall(r'href="/id/role/([a-z0-9-]+)"', roles_part))
+    assert listed == holders_at(analysis, name)
+    assert f'href="/diagrams/model/{name}.svg"' in page.text  # its diagram, by the same name
+
+
+@pytest.mark.parametrize("name", [BEFORE_IRO, AFTER_IRO])
+def test_around_the_child_on_a_date(site_client: FlaskClient, analysis: Analysis,
+                                    name: str) -> None:
+    page = site_client.get(f"/around?setting=childrens-home&model={name}")
+    assert page.status_code == 200
+    assert re.search(f'<option value="{name}" selected>', page.text)
+    people = set(re.findall(r'<h2 id="p-\d+"><a href="/id/role/([a-z0-9-]+)"', page.text))
+    assert people == holders_at(analysis, name, "childrens-home")
+
+
+def test_law_model_links_go_to_its_model_page(site_client: FlaskClient) -> None:
+    page = site_client.get(f"/diff?a={BEFORE_IRO}&b=current")
+    assert f'href="/models/{BEFORE_IRO}"' in page.text
+    assert site_client.get(f"/models/{BEFORE_IRO}").status_code == 200
+
+
+# --- bad law@ values: 404 for a date the law does not cover, 400 for a malformed name ---------
+
+def test_bad_law_dates(site_client: FlaskClient, analysis: Analysis) -> None:
+    assert analysis.as_of is not None
+    after = f"law@{analysis.as_of + timedelta(days=1)}"
+    last = f"law@{analysis.as_of}"
+    assert site_client.get(f"/models/{last}").status_code == 200
+    cases = {
+        "/diagrams/model/law@1991-10-13.svg": 404,
+        f"/diagrams/model/{after}.svg": 404,
+        f"/diagrams/model/current.svg?compare={after}": 404,
+        "/diagrams/model/current.svg?compare=law@2005-02-30": 404,
+        "/diagrams/model/current.svg?compare=law@2005-6-1": 400,
+        "/diagrams/model/current.svg?compare=LAW@2005-06-01": 400,
+        "/diagrams/model/law@2005-06-01.svg?compare=law@2005-06-01&compare=current": 400,
+        "/roles/iro/card?model=law@1990-01-01": 404,
+        f"/roles/iro/card.pdf?model={after}": 404,
+        "/roles/iro/card?model=law@": 400,
+        "/models/law@1991-10-13": 404,
+        f"/models/{after}": 404,
+        "/models/law@2005-13-01": 404,
+        "/around?model=law@1900-01-01": 404,
+        f"/around?model={after}": 404,
+    }
+    for path, status in cases.items():
+        answer = site_client.get(path)
+        assert (path, answer.status_code) == (path, status)
+        assert answer.mimetype == "application/problem+json"
+
+
+# --- the drawn time lines ------------------------------------------------------------------------
+
+def labels_in(svg: bytes) -> tuple[str, list[str]]:
+    """The SVG's visible text, and the hover titles of its bars (one per period)."""
+    root = ET.fromstring(svg)
+    text = " ".join(t for e in root.iter(f"{SVG}text") for t in e.itertext())
+    text = re.sub(r"\s+", " ", text)  # the notes' lines, joined again
+    return text, [e.get(XLINK_TITLE, "") for e in root.iter(f"{SVG}a") if e.get(XLINK_TITLE)]
+
+
+@pytest.mark.parametrize("kind,name", [("role", "iro"), ("function", "refer-to-cafcass"),
+                                       ("role", "local-authority"),
+                                       ("function", "represent-child-in-care-proceedings")])
+def test_drawn_time_line_shows_every_period(site_client: FlaskClient, analysis: Analysis,
+                                            kind: str, name: str) -> None:
+    answer = site_client.get(f"/timeline/{kind}/{name}.svg")
+    assert answer.status_code == 200 and answer.mimetype == "image/svg+xml"
+    text, titles = labels_in(answer.data)
+    label = analysis.report.label
+    periods = lawtime.timeline(analysis.graph, f"{ID}{kind}/{name}")
+    assert periods and len(titles) == len(periods)
+    assert label(f"{ID}{kind}/{name}") in text
+    for p in periods:
+        laws = [label(b) for b in p.bases]
+        assert any(label(p.role) in t and label(p.function) in t and p.valid_from in t
+                   and all(law.split(" (")[0] in t for law in laws) for t in titles), p
+        assert label(p.role) in text  # in the title (a role) or on its lane (a function)
+        day = date.fromisoformat(p.valid_from)
+        assert f"{day:%-d %B %Y}" in text  # the turn of the law it began at, in the notes
+        assert all(law in text for law in laws)  # in the notes at the turn it came in
+
+
+@pytest.mark.parametrize("kind,name", [("role", "iro"), ("function", "refer-to-cafcass")])
+def test_drawn_time_line_reads_on_a4_landscape(site_client: FlaskClient, kind: str,
+                                               name: str) -> None:
+    svg = site_client.get(f"/timeline/{kind}/{name}.svg").data
+    root = ET.fromstring(svg)
+    sizes = [float(e.get("font-size", "0")) for e in root.iter(f"{SVG}text")]
+    assert sizes and min(sizes) >= 9
+    width, height = (float(root.get(a, "0").removesuffix("pt")) for a in ("width", "height"))
+    assert width <= 792 and height <= 525  # A4 landscape's printable area: never scaled down
+    pdf = site_client.get(f"/timeline/{kind}/{name}.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    reader = PdfReader(io.BytesIO(pdf.data))
+    assert len(reader.pages) == 1
+    box = reader.pages[0].mediabox
+    assert float(box.width) <= A4_LANDSCAPE[0] and float(box.height) <= A4_LANDSCAPE[1]
+    assert "Time line of the" in reader.pages[0].extract_text()
+    png = site_client.get(f"/timeline/{kind}/{name}.png")
+    assert png.status_code == 200 and png.data.startswith(b"\x89PNG")
+
+
+def test_time_line_page_links_its_drawings(site_client: FlaskClient) -> None:
+    page = site_client.get("/timeline/role/iro")
+    for ext in ("svg", "pdf"):
+        assert f'href="/timeline/role/iro.{ext}"' in page.text
+    for path in ("/timeline/role/nobody.svg", "/timeline/function/nothing.pdf",
+                 "/timeline/role/iro.gif", "/timeline/role/Iro.svg"):
+        assert site_client.get(path).status_code == 404, path
+    assert site_client.get("/timeline/role/iro.svg?at=2005").status_code == 400
+
+
+def test_cli_draws_a_time_line(tmp_path: Path, state_dir: Path, analysis: Analysis) -> None:
+    pdf, png = tmp_path / "iro.pdf", tmp_path / "cafcass.png"
+    runner = CliRunner()
+    made = runner.invoke(main, ["timeline", "--role", "iro", "--format", "pdf", "-o", str(pdf),
+                                "--state-dir", str(state_dir)])
+    assert made.exit_code == 0, made.output
+    text = unicodedata.normalize("NFKC", PdfReader(pdf).pages[0].extract_text())  # "ﬃ"
+    assert "independent reviewing officer" in text
+    made = runner.invoke(main, ["timeline", "--function", "refer-to-cafcass", "--format", "png",
+                                "-o", str(png), "--state-dir", str(state_dir)])
+    assert made.exit_code == 0, made.output
+    assert png.read_bytes().startswith(b"\x89PNG")
+    svg = runner.invoke(main, ["timeline", "--function", "refer-to-cafcass",
+                               "--state-dir", str(state_dir)])
+    assert svg.exit_code == 0 and "<svg" in svg.stdout
+    for bad in (["--role", "nobody"], ["--role", "iro", "--function", "refer-to-cafcass"], [],
+                ["--role", "iro", "--format", "pdf"]):
+        refused = runner.invoke(main, ["timeline", *bad, "--state-dir", str(state_dir)])
+        assert refused.exit_code == 2, (bad, refused.output)
