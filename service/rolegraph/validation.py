@@ -158,9 +158,38 @@ def to_rdflib_result(answer: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTripl
     return out
 
 
+def checked_once(check: Any) -> Any:
+    """pySHACL re-checks a constraint's query text against nine regexes for every focus node
+    (a third of the coverage report's time); the check depends only on the text and which
+    variables may be pre-bound, so each combination is checked once (an error is re-raised
+    each time, as before)."""
+    seen: dict[tuple[Any, ...], BaseException | None] = {}
+
+    def check_once(self: Any, sparql_text: str, valuenode: Any = None,
+                   extravars: Any = None) -> bool:
+        key = (sparql_text, valuenode is not None, tuple(sorted(extravars or ())))
+        if key not in seen:
+            try:
+                check(self, sparql_text, valuenode, extravars)
+                seen[key] = None
+            except Exception as error:
+                seen[key] = error
+        failure = seen[key]
+        if failure is not None:
+            raise failure
+        return True
+
+    check_once.checked_once = True  # type: ignore[attr-defined]
+    return check_once
+
+
 def run_shapes(data: Graph, shapes: Graph) -> ValidationOutcome:
     """Validate `data` (which must already hold the ontology and inferred types)."""
     from pyshacl import validate  # imported here: it takes 0.4 s, and most commands never need it
+    from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper as Helper
+
+    if not getattr(Helper.check_invalid_sparql, "checked_once", False):
+        Helper.check_invalid_sparql = checked_once(Helper.check_invalid_sparql)  # type: ignore[method-assign]
 
     _conforms, report, _text = validate(
         data if isinstance(data, OxigraphQueryGraph) else OxigraphQueryGraph(data),
