@@ -21,10 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "service"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import variants
 
-from rolegraph.build import build
-from rolegraph.coverage import coverage_report, coverage_shapes
-from rolegraph.sources import shipped_tree
-from rolegraph.validation import OxigraphQueryGraph
+from rolegraph.analysis.coverage import coverage_report, coverage_shapes
+from rolegraph.graph.build import build
+from rolegraph.graph.sources import shipped_tree
+from rolegraph.graph.validation import OxigraphQueryGraph
 
 
 def measure(scale: int, seed: int, runs: int, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]

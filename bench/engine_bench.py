@@ -22,7 +22,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.plugins.sparql import prepareQuery
 
-from rolegraph.safety import ForkRunner, InlineRunner, QueryJob, evaluate
+from rolegraph.query.safety import ForkRunner, InlineRunner, QueryJob, evaluate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from http_bench import QUERIES, generated_graph, snapshot_files

@@ -17,7 +17,7 @@ from pathlib import Path
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "service"))
-from rolegraph.build import build
+from rolegraph.graph.build import build
 from rolegraph.vocab import RG, entity
 
 DROP_RATE = 0.03

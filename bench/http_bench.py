@@ -82,7 +82,7 @@ def ceiling_app() -> Flask:
 
 def snapshot_files() -> list[Path] | None:
     try:
-        from rolegraph.build import current_snapshot
+        from rolegraph.graph.build import current_snapshot
         return current_snapshot(progress=lambda _: None).files
     except Exception as error:  # a broken build: fall back to generated data
         print(f"# shipped build unavailable ({type(error).__name__}); using generated data")

@@ -31,9 +31,9 @@ from generate import variants  # noqa: E402
 from test_read_path import SURFACES  # noqa: E402
 
 from rolegraph import loader  # noqa: E402
-from rolegraph.app import create_app  # noqa: E402
-from rolegraph.build import build  # noqa: E402
-from rolegraph.remote import RemoteStore, StoreSettings  # noqa: E402
+from rolegraph.graph.build import build  # noqa: E402
+from rolegraph.query.remote import RemoteStore, StoreSettings  # noqa: E402
+from rolegraph.web.app import create_app  # noqa: E402
 
 SETTINGS = {"TESTING": True, "ACCESS_LOG": False, "RESULT_CACHE_MB": 0, "RATE_LIMIT": 0,
             "DRAW_RATE_LIMIT": 0}

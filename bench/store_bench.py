@@ -37,7 +37,7 @@ import stores  # noqa: E402
 from generate import variants  # noqa: E402
 
 from rolegraph import loader  # noqa: E402
-from rolegraph.remote import (  # noqa: E402
+from rolegraph.query.remote import (  # noqa: E402
     EMPTY_GRAPH,
     SOLUTIONS_ACCEPT,
     RemoteRunner,
@@ -45,7 +45,7 @@ from rolegraph.remote import (  # noqa: E402
     StoreSettings,
     parse_solutions,
 )
-from rolegraph.safety import Answer, QueryJob  # noqa: E402
+from rolegraph.query.safety import Answer, QueryJob  # noqa: E402
 
 PREFIX = """PREFIX rg: <https://w3id.org/rolegraph/def#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -170,8 +170,8 @@ def run_remote(kind: str, path: Path, budget: float, folder: Path) -> dict[str, 
 
 
 def shacl_seconds(graph: Any) -> float:
-    from rolegraph.coverage import coverage_report, coverage_shapes
-    from rolegraph.sources import shipped_tree
+    from rolegraph.analysis.coverage import coverage_report, coverage_shapes
+    from rolegraph.graph.sources import shipped_tree
 
     shapes = coverage_shapes(shipped_tree())
     started = time.perf_counter()
@@ -194,7 +194,7 @@ def main() -> None:
     args = parser.parse_args()
     for name in [n for n in QUERIES if any(word in n for word in args.skip)]:
         del QUERIES[name]
-    from rolegraph.build import build
+    from rolegraph.graph.build import build
 
     work = Path(tempfile.mkdtemp(prefix="store-bench-"))
     data_dir = args.data_dir or work

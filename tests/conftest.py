@@ -19,12 +19,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from rolegraph import diagrams
-from rolegraph.analysis import Analysis
-from rolegraph.build import build
-from rolegraph.engine import Engine
-from rolegraph.snapshot import Snapshot
-from rolegraph.sources import PARTS, shipped_tree
+from rolegraph.analysis.questions import Analysis
+from rolegraph.graph.build import build
+from rolegraph.graph.snapshot import Snapshot
+from rolegraph.graph.sources import PARTS, shipped_tree
+from rolegraph.query.engine import Engine
+from rolegraph.trainer import diagrams
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -122,9 +122,9 @@ def loaded_store(kind: str, folder: Path, files: list[Path], version: str | None
     `version`: by default a digest of the files, as for --graph)."""
     import stores
 
-    from rolegraph import loader
-    from rolegraph.app import files_digest
-    from rolegraph.remote import RemoteStore, StoreSettings
+    from rolegraph.query import loader
+    from rolegraph.query.remote import RemoteStore, StoreSettings
+    from rolegraph.web.app import files_digest
 
     store_or_skip(kind)
     # The store's own stop a little after rolegraph's (1.5 s in sparql_server): the cross
@@ -161,8 +161,8 @@ def store_overrides(store: Any) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def sparql_app(sparql_graphs: list[Path], sparql_store: Any) -> Iterator[Flask]:
-    from rolegraph.app import create_app
     from rolegraph.web import SERVED
+    from rolegraph.web.app import create_app
 
     app = create_app({"TESTING": True, "GRAPH_FILES": [str(p) for p in sparql_graphs],
                       "ACCESS_LOG": False, "QUERY_TIMEOUT": 5.0, **store_overrides(sparql_store)})
@@ -240,8 +240,8 @@ def sparql_server(sparql_graphs: list[Path], sparql_store: Any,
 @pytest.fixture(scope="session")
 def site_app(snapshot: Snapshot, state_dir: Path) -> Iterator[Flask]:
     """The whole service over the built snapshot, with its coverage analysis."""
-    from rolegraph.app import create_app
     from rolegraph.web import SERVED
+    from rolegraph.web.app import create_app
 
     app = create_app({"TESTING": True, "STATE_DIR": str(state_dir), "ACCESS_LOG": False})
     yield app

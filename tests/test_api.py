@@ -142,3 +142,18 @@ def test_pages_without_snapshot_are_503_problems(sparql_client: FlaskClient) -> 
         assert answer.mimetype == "application/problem+json"
         assert "--graph" in json.loads(answer.data)["detail"]
     assert sparql_client.get("/sparql?query=ASK{?s ?p ?o}").status_code == 200
+
+
+def test_one_cors_policy_for_every_answer(state_dir: Path) -> None:
+    """CORS_ORIGINS governs pages' RDF, the JSON API, the ontology and /sparql alike."""
+    from rolegraph.web.app import create_app
+
+    app = create_app({"TESTING": True, "ACCESS_LOG": False, "STATE_DIR": str(state_dir),
+                      "CORS_ORIGINS": ["https://council.example"]})
+    client = app.test_client()
+    for path in ("/api/roles", "/id/role/iro.ttl", "/def.ttl", "/openapi.json",
+                 "/sparql?query=ASK%7B%7D", "/.well-known/void"):
+        allowed = client.get(path, headers={"Origin": "https://council.example"})
+        other = client.get(path, headers={"Origin": "https://elsewhere.example"})
+        assert allowed.headers.get("Access-Control-Allow-Origin") == "https://council.example", path
+        assert "Access-Control-Allow-Origin" not in other.headers, path

@@ -13,7 +13,7 @@ import pytest
 from conftest import REPO, LiveServer
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
-from rolegraph.analysis import Analysis
+from rolegraph.analysis.questions import Analysis
 
 SHOTS = REPO / "test-output" / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from rolegraph.build import BuildError, build
-from rolegraph.cli import main
-from rolegraph.snapshot import SnapshotStore
+from rolegraph.cli.main import main
+from rolegraph.graph.build import BuildError, build
+from rolegraph.graph.snapshot import SnapshotStore
 
 
 def build_cli(source: Path, state: Path) -> tuple[int, str]:

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from rolegraph import cards, diagrams
-from rolegraph.analysis import Analysis
-from rolegraph.cli import main
+from rolegraph.analysis.questions import Analysis
+from rolegraph.cli.main import main
+from rolegraph.trainer import cards, diagrams
 
 REPO = Path(__file__).resolve().parents[1]
 OUTPUT = REPO / "test-output" / "trainer"

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, URIRef
 
-from rolegraph.analysis import Analysis
-from rolegraph.coverage import CoverageReport, coverage_report, coverage_shapes, slug
-from rolegraph.engine import Engine
-from rolegraph.sources import shipped_tree
+from rolegraph.analysis.coverage import CoverageReport, coverage_report, coverage_shapes, slug
+from rolegraph.analysis.questions import Analysis
+from rolegraph.graph.sources import shipped_tree
+from rolegraph.query.engine import Engine
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ID = "https://w3id.org/rolegraph/id/"

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from rolegraph import diagrams, render
-from rolegraph.analysis import Analysis
-from rolegraph.cli import main
-from rolegraph.coverage import slug
+from rolegraph.analysis.coverage import slug
+from rolegraph.analysis.questions import Analysis
+from rolegraph.cli.main import main
+from rolegraph.trainer import diagrams, render
 
 REPO = Path(__file__).resolve().parents[1]
 OUTPUT = REPO / "test-output" / "trainer"

@@ -8,8 +8,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from rolegraph import diagrams
-from rolegraph.analysis import Analysis
+from rolegraph.analysis.questions import Analysis
+from rolegraph.trainer import diagrams
 
 HERE = Path(__file__).resolve().parent / "mermaid"
 MMDC = HERE / "node_modules" / ".bin" / "mmdc"

@@ -78,7 +78,7 @@ def test_role_card_html_and_pdf(site_client: FlaskClient) -> None:
 def test_diagrams_draw_from_the_pages_analysis(site_client: FlaskClient, site_app) -> None:  # type: ignore[no-untyped-def]
     """One analysis per worker: the diagrams reuse the one the pages built (and follow it)."""
     from rolegraph.web.diagrams import TRAINER
-    from rolegraph.web.pages import SITE
+    from rolegraph.web.site import SITE
 
     assert site_client.get("/diagrams/model/current.dot").status_code == 200
     assert site_app.extensions[TRAINER].analysis is site_app.extensions[SITE].site.analysis

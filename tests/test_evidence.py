@@ -12,9 +12,9 @@ from flask import Flask, render_template
 from flask.testing import FlaskClient
 from rdflib import Graph
 
-from rolegraph import gallery
-from rolegraph.engine import Engine
-from rolegraph.evidence import CONFIDENCES, EvidenceSummary, evidence
+from rolegraph.present.evidence import CONFIDENCES, EvidenceSummary, evidence
+from rolegraph.query import gallery
+from rolegraph.query.engine import Engine
 
 BROWSER = {"Accept": "text/html"}
 ID = "https://w3id.org/rolegraph/id/"

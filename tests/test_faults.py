@@ -21,9 +21,9 @@ import pytest
 import requests
 from conftest import LiveServer, start_server
 
-from rolegraph.build import BuildError, build
-from rolegraph.snapshot import SnapshotStore
-from rolegraph.sources import PARTS, shipped_tree
+from rolegraph.graph.build import BuildError, build
+from rolegraph.graph.snapshot import SnapshotStore
+from rolegraph.graph.sources import PARTS, shipped_tree
 
 ROLEGRAPH = str(Path(sys.executable).parent / "rolegraph")
 IRO = "https://w3id.org/rolegraph/id/role/iro"

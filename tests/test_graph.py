@@ -9,8 +9,8 @@ from rdflib import OWL, RDF, RDFS, Graph, URIRef
 from rdflib.namespace import SKOS
 
 from rolegraph import __version__
-from rolegraph.engine import Engine
-from rolegraph.snapshot import Snapshot
+from rolegraph.graph.snapshot import Snapshot
+from rolegraph.query.engine import Engine
 from rolegraph.vocab import ONTOLOGY, RG
 
 REPO = Path(__file__).resolve().parents[1]

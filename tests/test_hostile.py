@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from rolegraph.snapshot import Snapshot
+from rolegraph.graph.snapshot import Snapshot
 
 ROLEGRAPH = str(Path(sys.executable).parent / "rolegraph")
 TIME_LIMIT = 2.0
@@ -39,8 +39,8 @@ LIMIT_KINDS = ("query-timeout", "result-too-large")  # the only 5xx a client may
 @pytest.fixture(scope="module")
 def hostile_app(snapshot: Snapshot, state_dir: Path) -> Iterator[Flask]:
     """The whole service over the built snapshot; no rate limit (the fuzzers are fast)."""
-    from rolegraph.app import create_app
     from rolegraph.web import SERVED
+    from rolegraph.web.app import create_app
 
     app = create_app({"TESTING": True, "STATE_DIR": str(state_dir), "ACCESS_LOG": False,
                       "RATE_LIMIT": 0, "QUERY_TIMEOUT": TIME_LIMIT})
@@ -251,7 +251,7 @@ def test_rdfxml_entity_attacks_on_graph_are_refused(tmp_path: Path, canary: Path
 
 def test_flat_rdfxml_entities_still_load(tmp_path: Path) -> None:
     """Namespace abbreviations (as Protégé writes them) are not bombs."""
-    from rolegraph.engine import Engine
+    from rolegraph.query.engine import Engine
 
     data = tmp_path / "ok.rdf"
     data.write_text('<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [\n'

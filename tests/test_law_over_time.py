@@ -9,10 +9,10 @@ from pathlib import Path
 from click.testing import CliRunner
 from flask.testing import FlaskClient
 
-from rolegraph.analysis import Analysis
-from rolegraph.cli import main
-from rolegraph.coverage import slug
-from rolegraph.engine import Engine
+from rolegraph.analysis.coverage import slug
+from rolegraph.analysis.questions import Analysis
+from rolegraph.cli.main import main
+from rolegraph.query.engine import Engine
 
 ID = "https://w3id.org/rolegraph/id/"
 LEG = "http://www.legislation.gov.uk/id/"

@@ -15,10 +15,11 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 from pypdf import PdfReader
 
-from rolegraph import cards, diagrams, lawtime
-from rolegraph.analysis import Analysis
-from rolegraph.cli import main
-from rolegraph.coverage import slug
+from rolegraph.analysis.coverage import slug
+from rolegraph.analysis.questions import Analysis
+from rolegraph.cli.main import main
+from rolegraph.graph import lawtime
+from rolegraph.trainer import cards, diagrams
 
 ID = "https://w3id.org/rolegraph/id/"
 SVG = "{http://www.w3.org/2000/svg}"

@@ -40,7 +40,7 @@ def test_installed_wheel_builds_from_its_own_copy(wheel: Path, tmp_path: Path) -
     zipfile.ZipFile(wheel).extractall(target)
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]);"
-        "from pathlib import Path; from rolegraph.build import build;"
+        "from pathlib import Path; from rolegraph.graph.build import build;"
         "s = build(None, Path(sys.argv[2])).snapshot; print(s.manifest['source'])"
     )
     result = subprocess.run(

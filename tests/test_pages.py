@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from rdflib import RDF, Graph, URIRef
 from rdflib.namespace import OWL
 
-from rolegraph.analysis import Analysis
+from rolegraph.analysis.questions import Analysis
 from rolegraph.vocab import RG
 
 ROLE_IRI = "https://w3id.org/rolegraph/id/role/iro"
@@ -88,7 +88,7 @@ def test_unacceptable_media_type_is_406_problem(site_client: FlaskClient) -> Non
 
 
 @pytest.mark.parametrize("path", [
-    "/id/role/no-such-role", "/id/role/no-such-role.ttl", "/id/widget/iro", "/id/role/IRO",
+    "/id/role/no-such-role", "/id/role/no-such-role.ttl", "/id/widget/iro", "/id/role/IROX",
     "/id/role/..%2F..%2Fetc%2Fpasswd", "/id/role/%2e%2e", "/id/role/iro.exe",
     "/legislation/ukpga/1989/41/section/999", "/legislation/..%2F..%2Fetc/passwd",
 ])
@@ -101,7 +101,7 @@ def test_unknown_entity_is_404_problem(site_client: FlaskClient, path: str) -> N
 
 
 def test_every_entity_kind_resolves(site_client: FlaskClient, site_app) -> None:  # type: ignore[no-untyped-def]
-    from rolegraph.web.pages import SITE
+    from rolegraph.web.site import SITE
     graph = site_app.extensions[SITE].site.graph
     subjects = {str(s) for s in graph.subjects() if str(s).startswith(
         "https://w3id.org/rolegraph/id/")}
@@ -288,8 +288,8 @@ class Holdings(HTMLParser):
 
 
 def who_does_what_pages(site_app) -> list[str]:  # type: ignore[no-untyped-def]
-    from rolegraph.coverage import slug
-    from rolegraph.web.pages import SITE
+    from rolegraph.analysis.coverage import slug
+    from rolegraph.web.site import SITE
     site = site_app.extensions[SITE].site
     report = site.report
     paths = [f"/id/role/{slug(r)}" for r in report.roles]
@@ -322,3 +322,34 @@ def test_unknown_pages_answer_problem_json(site_client: FlaskClient) -> None:
     answer = site_client.get("/no/such/page")
     assert answer.status_code == 404
     assert answer.mimetype == "application/problem+json"
+
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def test_errors_are_negotiated_a_page_for_browsers_json_for_programs(
+        site_client: FlaskClient) -> None:
+    page = site_client.get("/id/role/no-such-role", headers={"Accept": BROWSER_ACCEPT})
+    assert page.status_code == 404 and page.mimetype == "text/html"
+    assert "no role" in page.get_data(as_text=True) and "<h1>" in page.get_data(as_text=True)
+    program = site_client.get("/id/role/no-such-role", headers={"Accept": "application/json"})
+    assert program.status_code == 404 and program.mimetype == "application/problem+json"
+    assert site_client.get("/id/role/no-such-role").mimetype == "application/problem+json"
+    for answer in (page, program):
+        assert "Accept" in answer.headers["Vary"].split(", ")
+
+
+def test_a_near_miss_names_the_nearest_entities(site_client: FlaskClient) -> None:
+    answer = site_client.get("/id/role/advocat", headers={"Accept": "application/json"})
+    assert answer.status_code == 404
+    nearest = [s["href"] for s in answer.get_json()["suggestions"]]
+    assert "/id/role/advocate" in nearest
+    page = site_client.get("/id/role/advocat", headers={"Accept": BROWSER_ACCEPT})
+    assert 'href="/id/role/advocate"' in page.get_data(as_text=True)
+
+
+def test_capitals_redirect_to_the_one_spelling_of_an_iri(site_client: FlaskClient) -> None:
+    answer = site_client.get("/id/role/IRO")
+    assert answer.status_code == 301 and answer.headers["Location"] == "/id/role/iro"
+    assert site_client.get("/id/role/IRO.ttl").headers["Location"] == "/id/role/iro.ttl"
+    assert site_client.get("/id/role/NOPE").status_code == 404

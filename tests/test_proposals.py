@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from rolegraph.cli import main
-from rolegraph.snapshot import Snapshot
-from rolegraph.sources import shipped_tree
+from rolegraph.cli.main import main
+from rolegraph.graph.snapshot import Snapshot
+from rolegraph.graph.sources import shipped_tree
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -12,8 +12,8 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from rolegraph.cli import main
-from rolegraph.snapshot import Snapshot
+from rolegraph.cli.main import main
+from rolegraph.graph.snapshot import Snapshot
 
 WHO = (
     "SELECT ?role ?basis WHERE { ?a rg:model model:current ; "

@@ -11,7 +11,7 @@ import requests
 from conftest import start_server
 from flask import Flask
 
-from rolegraph.ratelimit import TokenBuckets
+from rolegraph.web.ratelimit import TokenBuckets
 
 
 class Clock:
@@ -41,8 +41,8 @@ def test_address_table_is_bounded() -> None:
 
 @pytest.fixture(scope="module")
 def limited_app(sparql_graphs: list[Path]) -> Iterator[Flask]:
-    from rolegraph.app import create_app
     from rolegraph.web import SERVED
+    from rolegraph.web.app import create_app
 
     app = create_app({"TESTING": True, "GRAPH_FILES": [str(p) for p in sparql_graphs],
                       "ACCESS_LOG": False, "RATE_LIMIT": 1.0, "RATE_LIMIT_BURST": 5,
@@ -72,8 +72,8 @@ def test_over_the_limit_is_429_with_retry_after(limited_app: Flask) -> None:
 
 
 def test_rate_limit_can_be_switched_off(sparql_graphs: list[Path]) -> None:
-    from rolegraph.app import create_app
-    from rolegraph.ratelimit import RateLimit
+    from rolegraph.web.app import create_app
+    from rolegraph.web.ratelimit import RateLimit
 
     app = create_app({"TESTING": True, "GRAPH_FILES": [str(p) for p in sparql_graphs],
                       "ACCESS_LOG": False, "RATE_LIMIT": 0, "QUERY_ISOLATION": "inline"})
@@ -98,8 +98,8 @@ def test_live_server_limits_by_environment(sparql_graphs: list[Path], tmp_path: 
 @contextmanager
 def files_app(sparql_graphs: list[Path], **limits: float) -> Iterator[Flask]:
     """The service over --graph files (no snapshot: pages 503) with these limits."""
-    from rolegraph.app import create_app
     from rolegraph.web import SERVED
+    from rolegraph.web.app import create_app
 
     app = create_app({"TESTING": True, "GRAPH_FILES": [str(p) for p in sparql_graphs],
                       "ACCESS_LOG": False, "QUERY_ISOLATION": "inline", **limits})

@@ -8,14 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from conftest import loaded_store
 from flask import Flask
 from flask.testing import FlaskClient
 
-from rolegraph.app import create_app
-from rolegraph.reader import EmbeddedReader, named_query, values_block
-from rolegraph.snapshot import Snapshot
+from rolegraph.cli.main import main
+from rolegraph.graph.snapshot import Snapshot
+from rolegraph.query.reader import EmbeddedReader, named_query, values_block
 from rolegraph.web import SERVED
+from rolegraph.web.app import create_app
 
 # Every surface that reads the data, with the kinds of argument each takes.
 SURFACES = [
@@ -50,17 +52,21 @@ def embedded(snapshot: Snapshot, state_dir: Path) -> Iterator[FlaskClient]:
 
 
 @pytest.fixture(scope="module", params=["virtuoso", "oxigraph"])
-def remote(request: pytest.FixtureRequest, snapshot: Snapshot,
-           tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]:
-    """The shipped snapshot loaded into a real store; served with an EMPTY state folder."""
-    store = loaded_store(request.param, tmp_path_factory.mktemp(request.param),
-                         snapshot.files, snapshot.id)
+def store(request: pytest.FixtureRequest, snapshot: Snapshot,
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The shipped snapshot loaded into a real store, as `rolegraph load` does."""
+    process = loaded_store(request.param, tmp_path_factory.mktemp(request.param),
+                           snapshot.files, snapshot.id)
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="module")
+def remote(store: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]:
+    """The service over that store, with an EMPTY state folder: no local snapshot."""
     empty = tmp_path_factory.mktemp("no-snapshots")
-    try:
-        for app in app_over({"STORE_URL": store.query_url, "STATE_DIR": str(empty)}):
-            yield app.test_client()
-    finally:
-        store.stop()
+    for app in app_over({"STORE_URL": store.query_url, "STATE_DIR": str(empty)}):
+        yield app.test_client()
 
 
 @pytest.mark.slow
@@ -73,6 +79,28 @@ def test_every_surface_answers_the_same_from_a_remote_store(
         if (there.status_code, there.data) != (here.status_code, here.data):
             differ.append(f"{url}: {there.status_code} {there.get_data(as_text=True)[:200]}")
     assert not differ, "\n".join(differ)
+
+
+COMMANDS = [
+    ["coverage", "--format", "csv"],
+    ["coverage", "--model", "law@2005-06-01", "--format", "md"],
+    ["diff", "current", "care-review-2022"],
+    ["diff", "law@2003-01-01", "current", "--format", "json"],
+    ["check", str(Path(__file__).resolve().parents[1] / "examples" / "proposal.yaml")],
+    ["diagram", "--model", "current", "--compare", "care-review-2022", "--format", "dot"],
+    ["card", "--role", "iro", "--model", "current", "--format", "html"],
+]
+
+
+@pytest.mark.slow
+def test_every_cli_command_answers_the_same_from_a_remote_store(
+        store: Any, state_dir: Path) -> None:
+    runner = CliRunner()
+    for args in COMMANDS:
+        here = runner.invoke(main, [*args, "--state-dir", str(state_dir)])
+        there = runner.invoke(main, [*args, "--store-url", store.query_url])
+        assert here.exit_code == there.exit_code, (args, here.output, there.output)
+        assert here.stdout == there.stdout, args
 
 
 def test_the_cli_reads_through_the_same_path(analysis: Any) -> None:

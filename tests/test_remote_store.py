@@ -20,12 +20,12 @@ from flask.testing import FlaskClient
 from stores import StoreProcess
 from test_sparql_protocol import IRO, LOOKUP, SECTION_25B
 
-from rolegraph import loader
-from rolegraph.app import create_app, files_digest
-from rolegraph.build import build
-from rolegraph.remote import CONTROL_GRAPH, RemoteStore, StoreSettings, StoreUnavailable
-from rolegraph.snapshot import Snapshot
-from rolegraph.sources import shipped_tree
+from rolegraph.graph.build import build
+from rolegraph.graph.snapshot import Snapshot
+from rolegraph.graph.sources import shipped_tree
+from rolegraph.query import loader
+from rolegraph.query.remote import CONTROL_GRAPH, RemoteStore, StoreSettings, StoreUnavailable
+from rolegraph.web.app import create_app, files_digest
 
 ROLEGRAPH = str(Path(sys.executable).parent / "rolegraph")
 PROGRESS = re.compile(r"^\s+(\d+)/(\d+) triples into")

@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from rolegraph.analysis import Analysis
-from rolegraph.cli import main
-from rolegraph.snapshot import Snapshot
+from rolegraph.analysis.questions import Analysis
+from rolegraph.cli.main import main
+from rolegraph.graph.snapshot import Snapshot
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from rolegraph.analysis import Analysis
-from rolegraph.coverage import slug
-from rolegraph.engine import Engine
+from rolegraph.analysis.coverage import slug
+from rolegraph.analysis.questions import Analysis
+from rolegraph.query.engine import Engine
 
 ID = "https://w3id.org/rolegraph/id/"
 LEG = "http://www.legislation.gov.uk/id/"

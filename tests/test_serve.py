@@ -9,9 +9,9 @@ from click.testing import CliRunner
 from conftest import start_server
 
 from rolegraph import config
-from rolegraph.app import create_app, graph_files
-from rolegraph.cli import main
-from rolegraph.serve import flag_overrides, gunicorn_options
+from rolegraph.cli.main import main
+from rolegraph.cli.serve import flag_overrides, gunicorn_options
+from rolegraph.web.app import create_app, graph_files
 
 
 def test_serve_is_a_rolegraph_command() -> None:

@@ -8,8 +8,8 @@ from functools import partial
 import pyoxigraph as ox
 import pytest
 
-from rolegraph import safety
-from rolegraph.safety import Answer, ForkRunner, QueryJob, Refusal, evaluate, screen
+from rolegraph.query import safety
+from rolegraph.query.safety import Answer, ForkRunner, QueryJob, Refusal, evaluate, screen
 
 SERVED = frozenset({"http://example.org/g"})
 

@@ -10,10 +10,10 @@ import pytest
 from pyshacl import validate
 from rdflib import RDF, BNode, Graph, Literal, URIRef
 
-from rolegraph.analysis import Analysis
-from rolegraph.coverage import coverage_shapes
-from rolegraph.sources import shipped_tree
-from rolegraph.validation import (
+from rolegraph.analysis.coverage import coverage_shapes
+from rolegraph.analysis.questions import Analysis
+from rolegraph.graph.sources import shipped_tree
+from rolegraph.graph.validation import (
     SH,
     OxigraphQueryGraph,
     ShaclResult,

@@ -15,7 +15,7 @@ MAX_RESULT_BYTES = "MAX_RESULT_BYTES"    # serialised result size before 503
 QUERY_MEMORY_MB = "QUERY_MEMORY_MB"      # extra address space a query child may use
 ISOLATION = "QUERY_ISOLATION"            # "fork" (killable child per worker) or "inline"
 CACHE_MAX_AGE = "CACHE_MAX_AGE"          # seconds, Cache-Control on GET query answers
-CORS_ORIGINS = "CORS_ORIGINS"            # Access-Control-Allow-Origin for /sparql
+CORS_ORIGINS = "CORS_ORIGINS"            # Access-Control-Allow-Origin, every answer
 ACCESS_LOG = "ACCESS_LOG"                # one JSON line per request on the rolegraph.access logger
 RESULT_CACHE_MB = "RESULT_CACHE_MB"      # per worker: answers kept for repeated queries (0: off)
 UNKNOWN_GRAPHS = "UNKNOWN_GRAPHS"        # "refuse" (400) or "empty": FROM/*-graph-uri not served
@@ -27,6 +27,18 @@ STORE_USER = "STORE_USER"                # credentials, from the environment onl
 STORE_PASSWORD = "STORE_PASSWORD"
 STORE_AUTH = "STORE_AUTH"                # "basic" or "digest" (Virtuoso's /sparql-auth)
 STORE_REFRESH = "STORE_REFRESH"          # seconds between reads of the served-version pointer
+# Rate limits per client address, per worker (web/ratelimit.py, SECURITY.md).
+RATE_LIMIT = "RATE_LIMIT"                # /sparql and /query: requests a second (0: all off)
+RATE_LIMIT_BURST = "RATE_LIMIT_BURST"    # requests an idle address may make at once
+RATE_LIMIT_EXEMPT = "RATE_LIMIT_EXEMPT"  # addresses never limited, e.g. ["127.0.0.1"]
+RATE_LIMIT_PROXY_HOPS = "RATE_LIMIT_PROXY_HOPS"  # X-Forwarded-For entries to trust (0: none)
+# Proposal checks run pySHACL in the worker (seconds each): a much lower limit of their own.
+VALIDATE_RATE_LIMIT = "VALIDATE_RATE_LIMIT"
+VALIDATE_RATE_LIMIT_BURST = "VALIDATE_RATE_LIMIT_BURST"
+DRAW_RATE_LIMIT = "DRAW_RATE_LIMIT"      # diagrams and cards (Graphviz, WeasyPrint)
+DRAW_RATE_LIMIT_BURST = "DRAW_RATE_LIMIT_BURST"  # a training pack's worth of cards at once
+# Not a Flask setting: read from the environment before the app exists (web/audit.py).
+AUDIT_LOG_ENV = "ROLEGRAPH_AUDIT_LOG"    # a file to record every open and connect (tests)
 
 
 class DefaultConfig:
@@ -52,6 +64,14 @@ class DefaultConfig:
     STORE_PASSWORD: str | None = None
     STORE_AUTH: str = "basic"
     STORE_REFRESH: float = 5.0
+    RATE_LIMIT: float = 100.0
+    RATE_LIMIT_BURST: int = 1000
+    RATE_LIMIT_EXEMPT: list[str] = []
+    RATE_LIMIT_PROXY_HOPS: int = 0
+    VALIDATE_RATE_LIMIT: float = 0.2
+    VALIDATE_RATE_LIMIT_BURST: int = 10
+    DRAW_RATE_LIMIT: float = 2.0
+    DRAW_RATE_LIMIT_BURST: int = 60
     # Flask's own request-size limit: a bigger body is 413 before we read it.
     MAX_CONTENT_LENGTH: int = 1024 * 1024
     MAX_FORM_MEMORY_SIZE: int = 1024 * 1024

@@ -126,5 +126,6 @@ def entity(kind: str, slug: str) -> URIRef:
 
 
 def is_slug(value: str) -> bool:
-    """A well-formed instance slug of at most 80 characters (checked before any lookup)."""
-    return len(value) <= 80 and SLUG.match(value) is not None
+    """A well-formed instance slug (checked before any lookup); 200 characters at most, well
+    above the longest n-ary name (an assignment's model--role--function--date)."""
+    return len(value) <= 200 and SLUG.match(value) is not None

@@ -8,9 +8,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from rolegraph import safety
-from rolegraph.proposal import ProposalError, compose, turtle_proposal
-from rolegraph.xmlguard import entity_refusal
+from rolegraph.graph.proposal import ProposalError, compose, turtle_proposal
+from rolegraph.graph.xmlguard import entity_refusal
+from rolegraph.query import safety
 
 
 def test_unknown_custom_function_is_a_400_not_an_engine_failure() -> None:

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pyoxigraph as ox
 from flask import current_app
 
-from rolegraph.engine import Engine
-from rolegraph.reader import EmbeddedReader, Reader, RemoteReader
-from rolegraph.safety import Outcome, QueryJob
+from rolegraph.query.engine import Engine
+from rolegraph.query.reader import EmbeddedReader, Reader, RemoteReader
+from rolegraph.query.safety import Outcome, QueryJob
 
 if TYPE_CHECKING:
-    from rolegraph.remote import RemoteStore
+    from rolegraph.query.remote import RemoteStore
 
 SERVED = "rolegraph.served"  # key in app.extensions
 

@@ -7,20 +7,21 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request
 
-from rolegraph import __version__, reports
-from rolegraph.coverage import slug
-from rolegraph.evidence import CONFIDENCES, EvidenceSummary
-from rolegraph.problems import ProblemError
-from rolegraph.proposal import ProposalError
-from rolegraph.views import NotFound, Ref
+from rolegraph import __version__
+from rolegraph.analysis.coverage import slug
+from rolegraph.graph.proposal import ProposalError
+from rolegraph.present import reports
+from rolegraph.present.evidence import CONFIDENCES
+from rolegraph.present.records import NotFound
 from rolegraph.web import served
-from rolegraph.web.pages import CACHE, HTML, NOT_FOUND, evidence_of, not_found, site
+from rolegraph.web.problems import ProblemError
+from rolegraph.web.respond import HTML, evidence_json, plain, raw_json, to_json
+from rolegraph.web.site import NOT_FOUND, evidence_of, not_found, site
 
 bp = Blueprint("api", __name__)
 
@@ -31,35 +32,6 @@ PROPOSAL_TYPES = {"text/turtle": ".ttl", "application/x-turtle": ".ttl",
                   "application/json": ".json", "application/yaml": ".yaml",
                   "application/x-yaml": ".yaml", "text/yaml": ".yaml"}
 PROPOSAL_SUFFIXES = {".ttl", ".turtle", ".json", ".yaml", ".yml"}
-
-
-def plain(value: Any) -> Any:
-    """Views as JSON-ready values: dataclasses to objects, tuples to arrays."""
-    if isinstance(value, Ref):
-        return {"iri": value.iri, "label": value.label, "href": value.href}
-    if is_dataclass(value) and not isinstance(value, type):
-        return {k: plain(getattr(value, k)) for k in asdict(value)}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    return value
-
-
-def to_json(value: Any, status: int = 200) -> Response:
-    body = json.dumps(plain(value), indent=1, ensure_ascii=False)
-    response = Response(body, status=status, mimetype="application/json")
-    response.headers["Cache-Control"] = CACHE if status == 200 else "no-store"
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Vary"] = "Accept"
-    return response
-
-
-def raw_json(text: str) -> Response:
-    response = Response(text, mimetype="application/json")
-    response.headers["Cache-Control"] = CACHE
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
 
 
 @bp.get("/api")
@@ -138,11 +110,6 @@ def diff() -> Response:
 @bp.get("/api/evidence")
 def evidence() -> Response:
     return evidence_json(evidence_of(site()))
-
-
-def evidence_json(summary: EvidenceSummary) -> Response:
-    """How sure the graph is, per model; also /evidence with Accept: application/json."""
-    return to_json({"snapshot": served().version, **plain(summary)})
 
 
 # --- checking a proposal ----------------------------------------------------------------------
@@ -383,7 +350,6 @@ OPENAPI: dict[str, Any] = {
 @bp.get("/openapi.json")
 def openapi() -> Response:
     response = Response(json.dumps(OPENAPI, indent=1), mimetype="application/json")
-    response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 

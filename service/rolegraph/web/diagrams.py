@@ -22,12 +22,15 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
-from rolegraph import cards, diagrams, lawtime, pack, render, timeline_drawing
-from rolegraph.analysis import Analysis, UnknownModel
-from rolegraph.coverage import slug
-from rolegraph.problems import PROBLEMS, ProblemError
+from rolegraph.analysis.coverage import slug
+from rolegraph.analysis.questions import Analysis, UnknownModel
+from rolegraph.graph import lawtime
+from rolegraph.trainer import cards, diagrams, pack, render
+from rolegraph.trainer import timeline as timeline_drawing
+from rolegraph.vocab import is_slug
 from rolegraph.web import served
-from rolegraph.web.pages import site
+from rolegraph.web.problems import PROBLEMS, ProblemError
+from rolegraph.web.site import site
 
 bp = Blueprint("diagrams", __name__)
 log = logging.getLogger("rolegraph.web.diagrams")
@@ -111,7 +114,7 @@ def checked_args(allowed: set[str]) -> dict[str, str]:
     args = {}
     for name in request.args:
         values = request.args.getlist(name)
-        if len(values) != 1 or not (diagrams.valid_slug(values[0]) or (
+        if len(values) != 1 or not (is_slug(values[0]) or (
                 name in MODEL_PARAMS and lawtime.LAW.match(values[0]))):
             also = " or law@YYYY-MM-DD" if name in MODEL_PARAMS else ""
             raise ProblemError(400, "Bad parameter",
@@ -126,7 +129,7 @@ def known(kind: str, name: str, names: list[str], status: int) -> str:
     when the analysis views it), else a problem with `status`."""
     if kind == "model" and lawtime.LAW.match(name):
         return name
-    if not diagrams.valid_slug(name) or name not in names:
+    if not is_slug(name) or name not in names:
         raise ProblemError(status, "Not Found" if status == 404 else "Bad parameter",
                            f"unknown {kind} '{name[:80]}' (known: {', '.join(names)})",
                            NOT_FOUND if status == 404 else BAD_PARAMETER)

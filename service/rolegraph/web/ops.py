@@ -17,10 +17,11 @@ from typing import Any
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, g, request
 
-from rolegraph import config, problems, safety
-from rolegraph.engine import FORMATS, GRAPH_FORMATS
-from rolegraph.problems import ProblemError
-from rolegraph.web import served
+from rolegraph import config
+from rolegraph.query import safety
+from rolegraph.query.engine import FORMATS, GRAPH_FORMATS
+from rolegraph.web import problems, served
+from rolegraph.web.problems import ProblemError
 from rolegraph.web.sparql import GRAPH_TYPES, VOID, best_of
 
 bp = Blueprint("ops", __name__)

@@ -1,203 +1,50 @@
 """Pages for people: dereferenceable entity IRIs (/id/{kind}/{slug}), the ontology (/def),
 legislation (/legislation/...), the coverage matrix, model diffs, "around the child", how
-sure the graph is (/evidence) and the query page. Views look up (rolegraph.views), then
-negotiate in one helper, `respond`."""
+sure the graph is (/evidence) and the query page. Views look up (present/views.py);
+answers are made and negotiated in web/respond.py."""
 
 from __future__ import annotations
 
 import json
 import logging
-import threading
-from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
-from rdflib import Graph
+from flask import Blueprint, Response, current_app, request, url_for
 
-from rolegraph import config, gallery, problems, reports
-from rolegraph.analysis import Analysis
-from rolegraph.evidence import EvidenceSummary, evidence
-from rolegraph.problems import ProblemError
-from rolegraph.reader import ReadError
-from rolegraph.remote import StoreError
-from rolegraph.safety import Answer, QueryJob, Refusal
-from rolegraph.sources import open_tree
-from rolegraph.views import (
+from rolegraph import config
+from rolegraph.present import reports
+from rolegraph.present.records import (
     DEF,
     ID,
-    KEY_SETTINGS,
     KINDS,
     LEGISLATION,
     NotFound,
     Ref,
-    Site,
     href,
     legislation_iri,
 )
-from rolegraph.web import SERVED, Served, reader_of, served, served_version
+from rolegraph.present.views import Site
+from rolegraph.query import gallery
+from rolegraph.query.safety import Answer, QueryJob, Refusal
+from rolegraph.web import served
+from rolegraph.web.problems import ProblemError
+from rolegraph.web.respond import (
+    CACHE,
+    HTML,
+    choose,
+    evidence_json,
+    negotiated,
+    page,
+    split_suffix,
+    to_json,
+)
+from rolegraph.web.site import NOT_FOUND, evidence_of, site
 
 bp = Blueprint("pages", __name__)
 log = logging.getLogger("rolegraph.pages")
 
-SITE = "rolegraph.site"  # key in app.extensions: the Sites, one per served version
-EVIDENCE = "rolegraph.evidence"  # key in app.extensions: (Site, its evidence summary)
-HTML = "text/html"
-# Media type -> (rdflib format, file suffix); the order breaks ties in Accept.
-RDF_FORMATS: dict[str, tuple[str, str]] = {
-    "text/turtle": ("turtle", ".ttl"),
-    "application/ld+json": ("json-ld", ".jsonld"),
-    "application/n-triples": ("nt", ".nt"),
-}
-RDF_ALIASES = {"application/x-turtle": "text/turtle", "application/json": "application/ld+json",
-               "text/plain": "application/n-triples"}
-SUFFIXES = {suffix: media for media, (_, suffix) in RDF_FORMATS.items()}
-NOT_FOUND = "https://w3id.org/rolegraph/problems/not-found"
-NO_SNAPSHOT = "https://w3id.org/rolegraph/problems/no-snapshot"
 DEFAULT_DIFF = ("current", "care-review-2022")
-CACHE = "public, max-age=300"
-
-
-# --- set-up ---------------------------------------------------------------------------------
-
-def init_app(app: Flask) -> None:
-    """Build the Site (coverage analysis, ~0.5 s) once, before gunicorn forks its workers."""
-    sites = Sites(app.config, app.extensions[SERVED])
-    sites.for_version(app.extensions[SERVED].version)
-    app.extensions[SITE] = sites
-    app.register_error_handler(NotFound, not_found_response)
-    app.jinja_env.globals.update(href=href, GROUPS=gallery.GROUPS, KEY_SETTINGS=KEY_SETTINGS)
-    app.jinja_env.trim_blocks = True
-    app.jinja_env.lstrip_blocks = True
-
-
-class Sites:
-    """The Site of the served version, read through the served store (reader.py). A remote
-    store's loader can switch versions under a running service; the pages then follow,
-    read afresh from the store's new version graph, never showing one version's content
-    under another's id. Only the current version's Site is kept."""
-
-    def __init__(self, cfg: Mapping[str, Any], served: Served) -> None:
-        self.cfg = cfg
-        self.served = served
-        self.version: str | None = None
-        self.site: Site | None = None
-        self._lock = threading.Lock()
-
-    def for_version(self, version: str) -> Site | None:
-        with self._lock:
-            if version != self.version or self.site is None:
-                self.site = load_site(self.cfg, self.served)
-                self.version = self.site.analysis.version if self.site else None
-            return self.site
-
-
-def load_site(cfg: Mapping[str, Any], served: Served) -> Site | None:
-    """The analysis of the served version; None when --graph files are served instead, or
-    while the store does not answer (the pages then say 503, and try again next time)."""
-    if cfg.get(config.GRAPH_FILES):
-        return None
-    source = cfg.get(config.SOURCE)
-    try:
-        reader = reader_of(served)
-        site = Site(Analysis(reader, open_tree(Path(source) if source else None)))
-        site.report  # noqa: B018  compute coverage now, so forked workers share it
-    except (ReadError, StoreError) as error:
-        log.warning("pages are off: %s", error)
-        return None
-    log.info("pages answer from version %s", reader.version)
-    return site
-
-
-def site() -> Site:
-    version = served_version()
-    found: Site | None = current_app.extensions[SITE].for_version(version)
-    if found is not None:
-        return found
-    if current_app.config.get(config.GRAPH_FILES):
-        raise ProblemError(503, "Pages need the built snapshot",
-                           "This service is serving RDF files given with --graph, not the built "
-                           "rolegraph snapshot, so the pages, diagrams and the JSON API are off; "
-                           "the SPARQL endpoint at /sparql works.", NO_SNAPSHOT)
-    raise ProblemError(503, "The store did not answer",
-                       f"The pages read version {version} from the SPARQL store, which did not "
-                       "answer; try again shortly (the SPARQL endpoint says the same).",
-                       NO_SNAPSHOT)
-
-
-def not_found(error: NotFound) -> ProblemError:
-    return ProblemError(404, "Not Found", str(error), NOT_FOUND)
-
-
-def not_found_response(error: NotFound) -> Response:
-    """Any view (page or API) that asks the Site for something absent answers 404 problem+json."""
-    return problems.to_response(not_found(error))
-
-
-def page(template: str, status: int = 200, **context: Any) -> Response:
-    body = render_template(template, version=served().version, **context)
-    response = Response(body, status=status, mimetype=HTML)
-    response.headers["Cache-Control"] = CACHE
-    return response
-
-
-# --- content negotiation ----------------------------------------------------------------------
-
-def choose(suffix: str, json_too: bool = False) -> str:
-    """The media type to answer with: a file suffix wins, then Accept (406 if nothing fits)."""
-    if suffix:
-        if suffix not in SUFFIXES:
-            raise ProblemError(404, "Not Found", f"no '{suffix}' form (try .ttl, .jsonld or .nt)",
-                               NOT_FOUND)
-        return SUFFIXES[suffix]
-    offered = [HTML, *RDF_FORMATS, *RDF_ALIASES, "application/xhtml+xml"]
-    if json_too:
-        offered.insert(1, "application/json")
-    best = request.accept_mimetypes.best_match(offered) if request.accept_mimetypes else HTML
-    if best is None:
-        raise ProblemError(406, "Not Acceptable",
-                           f"this resource is available as {', '.join([HTML, *RDF_FORMATS])}",
-                           "https://w3id.org/rolegraph/problems/not-acceptable")
-    if best == "application/xhtml+xml":
-        return HTML
-    if best == "application/json" and json_too:
-        return best
-    return RDF_ALIASES.get(best, best)
-
-
-def alternates(path: str) -> str:
-    links = [f'<{path}{suffix}>; rel="alternate"; type="{media}"'
-             for media, (_, suffix) in RDF_FORMATS.items()]
-    return ", ".join([f'<{path}>; rel="alternate"; type="{HTML}"', *links])
-
-
-def rdf_response(graph: Graph, media: str) -> Response:
-    fmt = RDF_FORMATS[media][0]
-    body = graph.serialize(format=fmt, encoding="utf-8")
-    response = Response(body, mimetype=media)
-    response.headers["Cache-Control"] = CACHE
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
-
-
-def negotiated(path: str, suffix: str, graph: Callable[[], Graph],
-               html: Callable[[], Response]) -> Response:
-    """One resource in several forms: HTML for browsers, RDF by Accept or by suffix."""
-    media = choose(suffix)
-    response = html() if media == HTML else rdf_response(graph(), media)
-    response.headers["Vary"] = "Accept"
-    response.headers["Link"] = alternates(path)
-    if suffix:
-        response.headers["Content-Location"] = path + suffix
-    return response
-
-
-def split_suffix(name: str) -> tuple[str, str]:
-    for suffix in SUFFIXES:
-        if name.endswith(suffix):
-            return name[: -len(suffix)], suffix
-    return name, ""
 
 
 # --- entities ----------------------------------------------------------------------------------
@@ -209,9 +56,16 @@ def entity(kind: str, name: str) -> Response:
     s = site()
     if kind not in KINDS:
         raise NotFound(f"no kind '{kind}' (known: {', '.join(KINDS)})")
-    iri = s.iri(kind, slug)
+    if slug != slug.lower() and s.exists(f"{ID}{kind}/{slug.lower()}"):
+        moved = Response(status=301)  # /id/role/IRO: one spelling of each IRI
+        moved.headers["Location"] = f"/id/{kind}/{slug.lower()}{suffix}"
+        return moved
+    try:
+        iri = s.iri(kind, slug)
+    except NotFound as error:  # not a slug at all: say why, and what is near
+        raise NotFound(str(error), s.nearest(kind, slug)) from error
     if not s.exists(iri):
-        raise NotFound(f"no {kind} '{slug}'")
+        raise NotFound(f"no {kind} '{slug}'", s.nearest(kind, slug))
     return negotiated(f"/id/{kind}/{slug}", suffix, lambda: s.description(iri),
                       lambda: entity_page(s, kind, slug, iri))
 
@@ -293,7 +147,6 @@ def functions() -> Response:
 def models() -> Response:
     s = site()
     if choose("", json_too=True) == "application/json":
-        from rolegraph.web.api import to_json
         return to_json(s.models())
     return page("models.html", models=s.models(), title="Reform models")
 
@@ -303,18 +156,8 @@ def model(name: str) -> Response:
     s = site().viewing(name)  # law@YYYY-MM-DD: the law on that date, as a model
     view = s.model(name)
     if choose("", json_too=True) == "application/json":
-        from rolegraph.web.api import to_json
         return to_json(view)
     return page("model.html", view=view, title=view.entity.ref.label)
-
-
-def evidence_of(s: Site) -> EvidenceSummary:
-    """The Site's evidence summary, computed once (0.1 s) and kept while the Site is served."""
-    kept: tuple[Site, EvidenceSummary] | None = current_app.extensions.get(EVIDENCE)
-    if kept is None or kept[0] is not s:
-        kept = (s, evidence(s.graph))
-        current_app.extensions[EVIDENCE] = kept
-    return kept[1]
 
 
 @bp.get("/evidence")
@@ -323,7 +166,6 @@ def evidence_page() -> Response:
     s = site()
     summary = evidence_of(s)
     if choose("", json_too=True) == "application/json":
-        from rolegraph.web.api import evidence_json
         return evidence_json(summary)
     return page("evidence.html", view=summary, title="How sure is this?")
 
@@ -350,7 +192,6 @@ def coverage() -> Response:
     setting, role = filters()
     view = s.matrix(setting, role)
     if choose("", json_too=True) == "application/json":
-        from rolegraph.web.api import to_json
         return to_json(view)
     query = urlencode({k: v for k, v in (("setting", setting), ("role", role)) if v})
     return page("coverage.html", view=view, query=("?" + query) if query else "",
@@ -394,7 +235,6 @@ def diff() -> Response:
     a, b = diff_args()
     view = s.diff(a, b)
     if choose("", json_too=True) == "application/json":
-        from rolegraph.web.api import to_json
         return to_json(view)
     return page("diff.html", view=view, models=[s.ref(m) for m in s.report.models],
                 query=urlencode({"a": a, "b": b}),
@@ -406,7 +246,6 @@ def timeline(kind: str, name: str) -> Response:
     s = site()
     view = s.timeline(kind, name)
     if choose("", json_too=True) == "application/json":
-        from rolegraph.web.api import to_json
         return to_json(view)
     return page("timeline.html", view=view, title=f"Time line: {view.subject.label}")
 
@@ -502,4 +341,4 @@ def run_query(text: str) -> dict[str, Any]:
     return {"vars": names, "rows": rows}
 
 
-__all__ = ["DEF", "ID", "SITE", "bp", "init_app"]
+__all__ = ["DEF", "ID", "bp"]

@@ -16,10 +16,11 @@ from flask import Blueprint, Request, Response, current_app, g, request
 from werkzeug.datastructures import MIMEAccept, MultiDict
 from werkzeug.http import parse_accept_header
 
-from rolegraph import config, problems, safety
-from rolegraph.engine import FORMATS, GRAPH_FORMATS, SOLUTION_FORMATS, ResultFormat
-from rolegraph.problems import ProblemError
-from rolegraph.web import served
+from rolegraph import config
+from rolegraph.query import safety
+from rolegraph.query.engine import FORMATS, GRAPH_FORMATS, SOLUTION_FORMATS, ResultFormat
+from rolegraph.web import problems, served
+from rolegraph.web.problems import ProblemError
 
 bp = Blueprint("sparql", __name__)
 

@@ -1,0 +1,1 @@
+"""The questions: coverage, diffs, proposals, evidence, from one served version."""

@@ -1,0 +1,1 @@
+"""The `rolegraph` command and its subcommands."""

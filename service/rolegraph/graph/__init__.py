@@ -1,0 +1,1 @@
+"""From source files to an immutable snapshot: load, reason, validate, build."""

@@ -1,0 +1,1 @@
+"""The query engine and the stores it answers from: embedded, remote, and the read path."""

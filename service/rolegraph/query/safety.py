@@ -1,0 +1,474 @@
+"""Query screening and the bounded query runner: what makes /sparql safe to expose.
+
+Plain Python, no Flask: `evaluate` turns a `QueryJob` into bytes or a `Refusal`; `ForkRunner`
+runs it in a forked child that can be killed, so a query past its time limit costs one
+SIGKILL and a fresh fork, never a stuck worker (pyoxigraph has no cancellation and a thread
+cannot be killed). Why each rule exists is in docs/decisions/*-engine.md."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import ctypes
+import io
+import logging
+import os
+import re
+import resource
+import signal
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, Pipe
+from typing import Any
+from urllib.parse import urljoin
+
+import pyoxigraph as ox
+from pyparsing import ParseBaseException
+from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+from rdflib.plugins.sparql.parserutils import CompValue
+
+from rolegraph.query.engine import FORMATS, ResultFormat
+
+log = logging.getLogger("rolegraph.safety")
+
+# Refusal kinds; web/sparql.py maps each to an HTTP status and a problem type.
+MALFORMED = "malformed"
+UPDATE = "update"
+SERVICE = "service"
+DATASET = "dataset"
+NOT_ACCEPTABLE = "not-acceptable"
+TOO_LARGE = "too-large"
+TIMEOUT = "timeout"
+EVALUATION = "evaluation"
+CRASHED = "crashed"
+UNAVAILABLE = "unavailable"  # a remote store did not answer (remote.py)
+
+# A superset filter, not the judge: a query that nowhere contains these words cannot hold a
+# SERVICE or FROM clause (SPARQL keywords have no escapes), so it skips the slow parse.
+NEEDS_SCREENING = re.compile(r"service|from", re.IGNORECASE)
+POSITION = re.compile(r"at (\d+):(\d+)")
+# Fewest bytes one solution can take in each format: below max_rows * this, no count needed.
+MIN_ROW_BYTES = {"json": 2, "xml": 17, "csv": 2, "tsv": 1}
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    """One query as the protocol layer understood it; picklable, sent to the child."""
+
+    text: str
+    default_graphs: tuple[str, ...] | None = None  # protocol dataset; None: the query's own
+    named_graphs: tuple[str, ...] | None = None
+    solutions_format: str | None = "json"  # a key of engine.FORMATS, None: none acceptable
+    graph_format: str | None = "turtle"
+    max_rows: int = 100_000
+    max_bytes: int = 64 * 1024 * 1024
+    base_iri: str | None = None  # relative IRIs resolve against it (the endpoint's URL)
+
+
+@dataclass(frozen=True)
+class Answer:
+    body: bytes
+    format: str
+
+
+@dataclass(frozen=True)
+class Refusal:
+    kind: str
+    message: str
+    position: dict[str, int] = field(default_factory=dict)  # line and column, when known
+
+
+Outcome = Answer | Refusal
+
+
+class ResultTooLarge(Exception):
+    """Raised from inside pyoxigraph's serialiser when the output passes the byte cap."""
+
+
+# --- screening -------------------------------------------------------------------------
+
+def screen(text: str, served_graphs: frozenset[str] | None,
+           base_iri: str | None = None) -> Refusal | None:
+    """Refuse SERVICE anywhere, and FROM / FROM NAMED naming a graph the dataset lacks
+    (unless `served_graphs` is None: any graph name then reads as an empty graph).
+
+    rdflib's parser is the judge (comments, strings and IRIs cannot fool it); a query it
+    cannot read is refused rather than run unchecked, since pyoxigraph would call SERVICE."""
+    if not NEEDS_SCREENING.search(text):
+        return None
+    try:
+        parsed = parseQuery(text)
+    except ParseBaseException as error:
+        return Refusal(MALFORMED, f"{error.msg} (checked by the safety parser, which must "
+                       "read any query that mentions SERVICE or FROM)",
+                       {"line": error.lineno, "column": error.col})
+    if any(node.name == "ServiceGraphPattern" for node in walk(parsed)):
+        return Refusal(SERVICE, "SERVICE is refused: this endpoint never queries other "
+                       "endpoints (federated query is disabled).")
+    if served_graphs is None:
+        return None
+    outside = sorted(set(dataset_iris(parsed, base_iri or "")) - served_graphs)
+    if outside:
+        return Refusal(DATASET, f"FROM / FROM NAMED names graphs this endpoint does not "
+                       f"serve, and it never fetches graphs: {', '.join(outside)}")
+    return None
+
+
+def walk(node: Any) -> Iterator[CompValue]:
+    """Every CompValue in a parse tree (they are dicts; lists and ParseResults nest them)."""
+    if isinstance(node, CompValue):
+        yield node
+        for value in node.values():
+            yield from walk(value)
+    elif isinstance(node, (list, tuple)) or type(node).__name__ == "ParseResults":
+        for item in node:
+            yield from walk(item)
+
+
+def dataset_iris(parsed: Any, base: str = "") -> Iterator[str]:
+    """The IRIs of the query's FROM / FROM NAMED clauses, prefixed names and BASE resolved.
+    (dict.get, since CompValue.get answers a missing key with the key's own name.)"""
+    prologue, query = parsed[0], parsed[1]
+    prefixes: dict[str, str] = {}
+    for decl in prologue:
+        if decl.name == "Base":
+            base = urljoin(base, str(dict.get(decl, "iri")))
+        elif decl.name == "PrefixDecl":
+            prefixes[dict.get(decl, "prefix") or ""] = urljoin(base, str(dict.get(decl, "iri")))
+    for clause in dict.get(query, "datasetClause") or []:
+        term = dict.get(clause, "default") or dict.get(clause, "named")
+        if isinstance(term, CompValue) and term.name == "pname":
+            yield prefixes.get(dict.get(term, "prefix") or "", "") + (
+                dict.get(term, "localname") or "")
+        else:
+            yield urljoin(base, str(term))
+
+
+def classify_syntax_error(text: str, error: SyntaxError) -> Refusal:
+    """pyoxigraph could not read it as a query: an update is refused as such, else malformed."""
+    try:
+        parseUpdate(text)
+    except ParseBaseException:
+        found = POSITION.search(str(error))
+        position = {"line": int(found[1]), "column": int(found[2])} if found else {}
+        return Refusal(MALFORMED, str(error), position)
+    return Refusal(UPDATE, "SPARQL Update is refused: this endpoint is read-only "
+                   "(INSERT, DELETE, LOAD, CLEAR, CREATE, DROP, COPY, MOVE, ADD).")
+
+
+# --- evaluation (runs in the query child) ----------------------------------------------
+
+def evaluate(store: ox.Store, served_graphs: frozenset[str] | None, job: QueryJob) -> Outcome:
+    """Screen, run and serialise one query, within the job's row and byte caps."""
+    if refusal := screen(job.text, served_graphs, job.base_iri):
+        return refusal
+    try:
+        result = store.query(job.text, base_iri=job.base_iri, **dataset_arguments(job))
+    except SyntaxError as error:
+        return classify_syntax_error(job.text, error)
+    except (OSError, ValueError, RuntimeError) as error:  # e.g. an unknown custom function
+        return Refusal(EVALUATION, f"the query could not be evaluated: {error}")
+    try:
+        if isinstance(result, ox.QueryTriples):
+            return graph_answer(result, job)
+        return solutions_answer(result, job)
+    except ResultTooLarge:
+        return Refusal(TOO_LARGE, f"the result is larger than {job.max_bytes} bytes; "
+                       "narrow the query or page through it with LIMIT and OFFSET")
+    except (OSError, ValueError, RuntimeError) as error:
+        return Refusal(EVALUATION, f"the query could not be evaluated: {error}")
+
+
+def dataset_arguments(job: QueryJob) -> dict[str, Any]:
+    """A protocol dataset replaces the query's FROM clauses as a whole (SPARQL 1.1
+    Protocol §2.1.4): a missing half is empty, not the store's."""
+    if job.default_graphs is None and job.named_graphs is None:
+        return {}
+    return {"default_graph": [ox.NamedNode(iri) for iri in job.default_graphs or ()],
+            "named_graphs": [ox.NamedNode(iri) for iri in job.named_graphs or ()]}
+
+
+def solutions_answer(result: ox.QuerySolutions | ox.QueryBoolean, job: QueryJob) -> Outcome:
+    if job.solutions_format is None:
+        return Refusal(NOT_ACCEPTABLE, "none of the accepted media types can carry "
+                       "SELECT/ASK results")
+    fmt = FORMATS[job.solutions_format]
+    body = capped_serialize(result, fmt, job.max_bytes)
+    if isinstance(result, ox.QuerySolutions) and count_over(body, fmt, job.max_rows):
+        return too_many(job.max_rows, "solutions")
+    return Answer(body, fmt.name)
+
+
+def graph_answer(result: ox.QueryTriples, job: QueryJob) -> Outcome:
+    if job.graph_format is None:
+        return Refusal(NOT_ACCEPTABLE, "none of the accepted media types can carry an RDF "
+                       "graph (CONSTRUCT/DESCRIBE)")
+    triples = []
+    for triple in result:
+        triples.append(triple)
+        if len(triples) > job.max_rows:
+            return too_many(job.max_rows, "triples")
+    fmt = FORMATS[job.graph_format]
+    buffer = CappedBuffer(job.max_bytes)
+    ox.serialize(triples, buffer, format=fmt.oxigraph)  # type: ignore[arg-type]
+    return Answer(buffer.getvalue(), fmt.name)
+
+
+def too_many(limit: int, what: str) -> Refusal:
+    return Refusal(TOO_LARGE, f"the result has more than {limit} {what}, the limit here; "
+                   "narrow the query or page through it with LIMIT and OFFSET")
+
+
+class CappedBuffer(io.BytesIO):
+    """A BytesIO that stops the serialiser once `limit` bytes are written."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def write(self, data: Any) -> int:
+        if self.tell() + len(data) > self.limit:
+            raise ResultTooLarge
+        return super().write(data)
+
+
+def capped_serialize(result: ox.QuerySolutions | ox.QueryBoolean, fmt: ResultFormat,
+                     limit: int) -> bytes:
+    buffer = CappedBuffer(limit)
+    result.serialize(buffer, format=fmt.oxigraph)  # type: ignore[arg-type]
+    return buffer.getvalue()
+
+
+def count_over(body: bytes, fmt: ResultFormat, limit: int) -> bool:
+    """Whether a serialised result holds more than `limit` solutions. Small bodies cannot,
+    so the exact count (a re-parse) is paid only by results near the cap."""
+    if len(body) <= limit * MIN_ROW_BYTES[fmt.name]:
+        return False
+    if fmt.name == "tsv":  # TSV escapes newlines inside terms: one line per solution
+        return body.count(b"\n") - 1 > limit
+    if fmt.name == "csv":
+        return sum(1 for _ in csv.reader(io.StringIO(body.decode()))) - 1 > limit
+    parsed = ox.parse_query_results(body, format=fmt.oxigraph)  # type: ignore[arg-type]
+    rows = 0
+    for _ in parsed:  # type: ignore[union-attr]
+        rows += 1
+    return rows > limit
+
+
+# --- runners ---------------------------------------------------------------------------
+
+Work = Callable[[QueryJob], Outcome]
+
+
+class InlineRunner:
+    """Evaluates in the calling process: no time limit. For tools and for measuring."""
+
+    def __init__(self, work: Work) -> None:
+        self.work = work
+
+    def run(self, job: QueryJob) -> Outcome:
+        return self.work(job)
+
+    def close(self) -> None:
+        pass
+
+
+class CachingRunner:
+    """Remembers answers (never refusals) per process, least recently used out first, within
+    a byte budget. Sound because the store is an immutable snapshot: a job's answer cannot
+    change while this process lives."""
+
+    def __init__(self, inner: InlineRunner | ForkRunner, budget_bytes: int) -> None:
+        self.inner = inner
+        self.budget = budget_bytes
+        self.used = 0
+        self._answers: OrderedDict[QueryJob, Answer] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def run(self, job: QueryJob) -> Outcome:
+        with self._lock:
+            if (hit := self._answers.get(job)) is not None:
+                self._answers.move_to_end(job)
+                return hit
+        outcome = self.inner.run(job)
+        if isinstance(outcome, Answer) and len(outcome.body) <= self.budget // 16:
+            self._remember(job, outcome)
+        return outcome
+
+    def _remember(self, job: QueryJob, answer: Answer) -> None:
+        with self._lock:
+            if job in self._answers:
+                return
+            self._answers[job] = answer
+            self.used += len(answer.body)
+            while self.used > self.budget:
+                _, old = self._answers.popitem(last=False)
+                self.used -= len(old.body)
+
+    def start(self) -> None:
+        if isinstance(self.inner, ForkRunner):
+            self.inner.start()
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+@dataclass
+class Child:
+    pid: int
+    conn: Connection
+
+
+class ForkRunner:
+    """One forked query child per process (per gunicorn worker), sharing the store with it
+    copy-on-write. On timeout the child is SIGKILLed and a fresh one forked."""
+
+    def __init__(self, work: Work, timeout: float, memory_mb: int = 0) -> None:
+        self.work = work
+        self.timeout = timeout
+        self.memory_mb = memory_mb
+        self._child: Child | None = None
+        self._owner = 0  # the pid that forked _child: a forked worker must fork its own
+        self._lock = threading.Lock()  # threaded servers: one query at a time per child
+
+    def run(self, job: QueryJob) -> Outcome:
+        with self._lock:
+            child = self._ready_child()
+            try:
+                child.conn.send(job)
+                if not child.conn.poll(self.timeout):
+                    self._replace(child)
+                    return Refusal(TIMEOUT, f"the query ran past the time limit of "
+                                   f"{self.timeout:g} s and was stopped")
+                outcome: Outcome = child.conn.recv()
+                return outcome
+            except (EOFError, OSError):
+                status = self._replace(child)
+                return crashed(status)
+
+    def start(self) -> None:
+        """Fork the child now (e.g. in gunicorn's post_fork) rather than on the first query."""
+        with self._lock:
+            self._ready_child()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._child is not None and self._owner == os.getpid():
+                self._kill(self._child)
+            self._child = None
+
+    def _ready_child(self) -> Child:
+        if self._child is None or self._owner != os.getpid():
+            self._child = self._fork()
+            self._owner = os.getpid()
+        return self._child
+
+    def _replace(self, child: Child) -> int:
+        status = self._kill(child)
+        self._child = self._fork()
+        return status
+
+    @staticmethod
+    def _kill(child: Child) -> int:
+        with contextlib.suppress(ProcessLookupError):  # it may have exited already
+            os.kill(child.pid, signal.SIGKILL)
+        child.conn.close()
+        return os.waitpid(child.pid, 0)[1]
+
+    def _fork(self) -> Child:
+        parent_end, child_end = Pipe(duplex=True)
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child, which only ever _exits
+            parent_end.close()
+            try:
+                child_loop(child_end, self.work, self.timeout, self.memory_mb)
+            finally:
+                os._exit(0)
+        child_end.close()
+        return Child(pid, parent_end)
+
+
+def crashed(status: int) -> Refusal:
+    if os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGABRT, signal.SIGSEGV):
+        return Refusal(CRASHED, "the query process stopped (most likely it needed more "
+                       "memory than a query may use); it has been restarted")
+    return Refusal(CRASHED, "the query process stopped unexpectedly; it has been restarted")
+
+
+def child_loop(conn: Connection, work: Work, timeout: float,
+               memory_mb: int) -> None:  # pragma: no cover - child process
+    """Serve jobs until the worker goes away (EOF on the pipe)."""
+    for number in (signal.SIGUSR1, signal.SIGUSR2, signal.SIGWINCH, signal.SIGALRM):
+        signal.signal(number, signal.SIG_DFL)  # gunicorn's worker handlers are not ours
+    # A stop signal sent to the whole process group (systemd, Ctrl-C, killpg) must not kill
+    # the query a worker is finishing in its graceful shutdown: the child ends on EOF when
+    # its worker exits, on SIGKILL from the worker, or at the SIGALRM backstop below.
+    for number in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGHUP):
+        signal.signal(number, signal.SIG_IGN)
+    isolate_network()
+    limit_memory(memory_mb)
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        # Backstop for an orphaned child: SIGALRM at its default action ends the process
+        # even inside Rust code, should the worker die without killing us.
+        signal.setitimer(signal.ITIMER_REAL, timeout + 5)
+        try:
+            outcome = work(job)
+        except Exception as error:  # a bug of ours: say so, keep serving
+            log.exception("query evaluation failed")
+            outcome = Refusal(CRASHED, f"internal error: {type(error).__name__}")
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        conn.send(outcome)
+
+
+CLONE_NEWUSER, CLONE_NEWNET = 0x10000000, 0x40000000
+
+
+def isolate_network() -> bool:
+    """Move this process into an empty network namespace (Linux user namespaces), so that
+    even a query the screen missed cannot open a connection. Best effort: not every host
+    allows unprivileged user namespaces; screening alone still refuses SERVICE then."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.unshare(CLONE_NEWUSER | CLONE_NEWNET) == 0:
+            return True
+        reason = os.strerror(ctypes.get_errno())
+    except (OSError, AttributeError) as error:
+        reason = str(error)
+    log.warning("query child runs without network isolation (%s); relying on screening",
+                reason)
+    return False
+
+
+def limit_memory(extra_mb: int) -> None:
+    """Cap the child's address space at its current size plus `extra_mb` (0: no cap)."""
+    if extra_mb <= 0:
+        return
+    size = current_address_space()
+    if size:
+        limit = size + extra_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def current_address_space() -> int:
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def warm_up(store: ox.Store, served_graphs: frozenset[str] | None) -> None:
+    """Run each code path once in the parent, so forked children start with everything
+    imported and compiled (they may not be able to read files once isolated)."""
+    evaluate(store, served_graphs, QueryJob("SELECT * FROM <urn:x> { SERVICE <urn:y> {} }"))
+    evaluate(store, served_graphs, QueryJob("INSERT DATA { <urn:a> <urn:b> <urn:c> }"))
+    evaluate(store, served_graphs, QueryJob("ASK {}"))

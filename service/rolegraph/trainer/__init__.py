@@ -1,0 +1,1 @@
+"""For trainers: diagram facts, drawings (Graphviz, Mermaid), role cards, packs, time lines."""

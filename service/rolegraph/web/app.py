@@ -1,0 +1,168 @@
+"""The Flask application factory: load the dataset once, then attach each surface."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Mapping
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from flask import Flask
+from flask_compress import Compress
+from flask_cors import CORS
+
+from rolegraph import config
+from rolegraph.graph.build import current_snapshot
+from rolegraph.query import safety
+from rolegraph.query.engine import Engine, EngineError
+from rolegraph.web import (
+    SERVED,
+    Runner,
+    Served,
+    api,
+    bodylimit,
+    ops,
+    pages,
+    problems,
+    ratelimit,
+    site,
+    sparql,
+)
+from rolegraph.web import diagrams as trainer
+
+log = logging.getLogger("rolegraph.app")
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Create the service: load the snapshot (or --graph files) once, then the surfaces."""
+    app = Flask("rolegraph")  # the package: its templates/ and static/ folders
+    app.config.from_object(config.DefaultConfig)
+    app.config.from_prefixed_env("ROLEGRAPH")  # e.g. ROLEGRAPH_QUERY_TIMEOUT=2
+    if overrides:
+        app.config.update(overrides)
+    app.extensions[SERVED] = load_served(app.config)
+    app.register_blueprint(sparql.bp, url_prefix="/sparql")  # SPARQL 1.1 Protocol
+    app.register_blueprint(ops.bp)  # /health, /ready, /.well-known/void
+    app.register_blueprint(trainer.bp)  # /diagrams/..., /roles/{slug}/card
+    site.init_app(app)  # the coverage analysis, computed once before workers fork
+    app.register_blueprint(pages.bp)  # pages, /id/{kind}/{slug}, /def, /legislation, /queries
+    app.register_blueprint(api.bp)  # /api/..., /validate, /openapi.json
+    # One CORS policy for every answer (read-only, no credentials): CORS_ORIGINS may read
+    # (default any origin; never reflect origins with credentials).
+    CORS(app, origins=app.config[config.CORS_ORIGINS], expose_headers=["ETag"], max_age=86400,
+         send_wildcard=True)
+    Compress(app)
+    problems.register(app)
+    ops.register_access_log(app)
+    cache_mb = int(app.config[config.RESULT_CACHE_MB])
+    if cache_mb > 0:
+        app.wsgi_app = ops.ResponseCache(  # type: ignore[method-assign]
+            app.wsgi_app, cache_mb * 1024 * 1024, log=bool(app.config[config.ACCESS_LOG]),
+            version=getattr(app.extensions[SERVED].runner, "version_now", None))
+    bodylimit.init_app(app)  # chunked bodies too: 413 past MAX_CONTENT_LENGTH
+    ratelimit.init_app(app)  # outermost: 429 before any work (issue 8, SECURITY.md)
+    return app
+
+
+def load_served(cfg: Mapping[str, Any]) -> Served:
+    """The store and its runner; the query child is forked later, per worker."""
+    if cfg.get(config.STORE_URL):
+        return load_remote(cfg)
+    engine = load_engine(cfg)
+    named = frozenset(g.value for g in engine.store.named_graphs()
+                      if isinstance(g, ox.NamedNode))
+    # "empty": a graph the store lacks is an empty graph (Oxigraph's reading, and what the
+    # W3C protocol tests expect); either way nothing is ever fetched.
+    allowed = None if cfg[config.UNKNOWN_GRAPHS] == "empty" else named
+    work = partial(safety.evaluate, engine.store, allowed)
+    safety.warm_up(engine.store, allowed)
+    return Served(engine.store, engine.version, make_runner(cfg, work), named,
+                  stats=dataset_stats(engine.store), limits=config.settings_summary(dict(cfg)))
+
+
+def load_remote(cfg: Mapping[str, Any]) -> Served:
+    """A remote SPARQL store: the version its pointer names, and a runner that forwards."""
+    from rolegraph.query.remote import (
+        RemoteRunner,
+        RemoteStore,
+        ServedVersion,
+        StoreError,
+        StoreSettings,
+    )
+
+    settings = StoreSettings.from_config(cfg)
+    store = RemoteStore(settings, timeout=float(cfg[config.QUERY_TIMEOUT]))
+    try:
+        version = store.served_version()
+    except StoreError as error:
+        raise EngineError(f"the SPARQL store at {settings.where} did not answer: "
+                          f"{error}") from error
+    if version is None:
+        raise EngineError(f"the SPARQL store at {settings.where} serves no rolegraph version "
+                          "yet: run `rolegraph load --store-url ...` first")
+
+    def switch(new: ServedVersion) -> None:  # the loader switched versions: follow it
+        served.version, served.named_graphs = new.id, new.named_graphs
+        served.stats = remote_stats(new)
+
+    runner = RemoteRunner(store, version, timeout=float(cfg[config.QUERY_TIMEOUT]),
+                          unknown_graphs=str(cfg[config.UNKNOWN_GRAPHS]),
+                          refresh=float(cfg[config.STORE_REFRESH]), on_change=switch)
+    served = Served(store, version.id, runner, version.named_graphs,
+                    stats=remote_stats(version), limits=config.settings_summary(dict(cfg)))
+    log.info("answering from %s, version %s", store, version.id)
+    return served
+
+
+def remote_stats(version: Any) -> dict[str, int]:
+    return {"total": version.triples, "default": version.triples, "subjects": version.subjects}
+
+
+def load_engine(cfg: Mapping[str, Any]) -> Engine:
+    files = graph_files(cfg[config.GRAPH_FILES])
+    if files:
+        return Engine.from_files(files, version=files_digest(files))
+    source, state = cfg[config.SOURCE], cfg[config.STATE_DIR]
+    snapshot = current_snapshot(Path(source) if source else None,
+                                Path(state) if state else None, progress=log.info)
+    return Engine.from_snapshot(snapshot)
+
+
+def graph_files(value: Any) -> list[Path]:
+    """GRAPH_FILES from a list, or from the environment as a PATH-style string."""
+    if isinstance(value, str):
+        value = [part for part in value.split(os.pathsep) if part]
+    return [Path(item) for item in value or []]
+
+
+def files_digest(files: list[Path]) -> str:
+    """The version of --graph data: a digest of the files' bytes, as a snapshot id is."""
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.read_bytes())
+    return "files-" + digest.hexdigest()[:16]
+
+
+def make_runner(cfg: Mapping[str, Any], work: safety.Work) -> Runner:
+    isolation = cfg[config.ISOLATION]
+    runner: safety.InlineRunner | safety.ForkRunner
+    if isolation == "inline":
+        runner = safety.InlineRunner(work)
+    elif isolation == "fork":
+        runner = safety.ForkRunner(work, float(cfg[config.QUERY_TIMEOUT]),
+                                   int(cfg[config.QUERY_MEMORY_MB]))
+    else:
+        raise ValueError(f"{config.ISOLATION} must be 'fork' or 'inline', not {isolation!r}")
+    cache_mb = int(cfg[config.RESULT_CACHE_MB])
+    return safety.CachingRunner(runner, cache_mb * 1024 * 1024) if cache_mb > 0 else runner
+
+
+def dataset_stats(store: ox.Store) -> dict[str, int]:
+    """Counts for VoID and the service description, taken once at load."""
+    default = sum(1 for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    subjects = {quad.subject for quad in store.quads_for_pattern(None, None, None, None)}
+    return {"total": len(store), "default": default, "subjects": len(subjects)}

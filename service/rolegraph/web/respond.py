@@ -1,0 +1,126 @@
+"""The shared HTTP answers of pages and the JSON API: HTML pages, JSON, RDF in the format
+asked for (by suffix or Accept), with their cache and negotiation headers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict, is_dataclass
+from typing import Any
+
+from flask import Response, render_template, request
+from rdflib import Graph
+
+from rolegraph.present.evidence import EvidenceSummary
+from rolegraph.present.records import Ref
+from rolegraph.web import served
+from rolegraph.web.problems import ProblemError
+from rolegraph.web.site import NOT_FOUND
+
+HTML = "text/html"
+CACHE = "public, max-age=300"
+# Media type -> (rdflib format, file suffix); the order breaks ties in Accept.
+RDF_FORMATS: dict[str, tuple[str, str]] = {
+    "text/turtle": ("turtle", ".ttl"),
+    "application/ld+json": ("json-ld", ".jsonld"),
+    "application/n-triples": ("nt", ".nt"),
+}
+RDF_ALIASES = {"application/x-turtle": "text/turtle", "application/json": "application/ld+json",
+               "text/plain": "application/n-triples"}
+SUFFIXES = {suffix: media for media, (_, suffix) in RDF_FORMATS.items()}
+
+
+def page(template: str, status: int = 200, **context: Any) -> Response:
+    body = render_template(template, version=served().version, **context)
+    response = Response(body, status=status, mimetype=HTML)
+    response.headers["Cache-Control"] = CACHE
+    return response
+
+
+def choose(suffix: str, json_too: bool = False) -> str:
+    """The media type to answer with: a file suffix wins, then Accept (406 if nothing fits)."""
+    if suffix:
+        if suffix not in SUFFIXES:
+            raise ProblemError(404, "Not Found", f"no '{suffix}' form (try .ttl, .jsonld or .nt)",
+                               NOT_FOUND)
+        return SUFFIXES[suffix]
+    offered = [HTML, *RDF_FORMATS, *RDF_ALIASES, "application/xhtml+xml"]
+    if json_too:
+        offered.insert(1, "application/json")
+    best = request.accept_mimetypes.best_match(offered) if request.accept_mimetypes else HTML
+    if best is None:
+        raise ProblemError(406, "Not Acceptable",
+                           f"this resource is available as {', '.join([HTML, *RDF_FORMATS])}",
+                           "https://w3id.org/rolegraph/problems/not-acceptable")
+    if best == "application/xhtml+xml":
+        return HTML
+    if best == "application/json" and json_too:
+        return best
+    return RDF_ALIASES.get(best, best)
+
+
+def alternates(path: str) -> str:
+    links = [f'<{path}{suffix}>; rel="alternate"; type="{media}"'
+             for media, (_, suffix) in RDF_FORMATS.items()]
+    return ", ".join([f'<{path}>; rel="alternate"; type="{HTML}"', *links])
+
+
+def rdf_response(graph: Graph, media: str) -> Response:
+    fmt = RDF_FORMATS[media][0]
+    body = graph.serialize(format=fmt, encoding="utf-8")
+    response = Response(body, mimetype=media)
+    response.headers["Cache-Control"] = CACHE
+    return response
+
+
+def negotiated(path: str, suffix: str, graph: Callable[[], Graph],
+               html: Callable[[], Response]) -> Response:
+    """One resource in several forms: HTML for browsers, RDF by Accept or by suffix."""
+    media = choose(suffix)
+    response = html() if media == HTML else rdf_response(graph(), media)
+    response.headers["Vary"] = "Accept"
+    response.headers["Link"] = alternates(path)
+    if suffix:
+        response.headers["Content-Location"] = path + suffix
+    return response
+
+
+def split_suffix(name: str) -> tuple[str, str]:
+    for suffix in SUFFIXES:
+        if name.endswith(suffix):
+            return name[: -len(suffix)], suffix
+    return name, ""
+
+
+def plain(value: Any) -> Any:
+    """Views as JSON-ready values: dataclasses to objects, tuples to arrays."""
+    if isinstance(value, Ref):
+        return {"iri": value.iri, "label": value.label, "href": value.href}
+    if is_dataclass(value) and not isinstance(value, type):
+        return {k: plain(getattr(value, k)) for k in asdict(value)}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    return value
+
+
+def to_json(value: Any, status: int = 200) -> Response:
+    body = json.dumps(plain(value), indent=1, ensure_ascii=False)
+    response = Response(body, status=status, mimetype="application/json")
+    response.headers["Cache-Control"] = CACHE if status == 200 else "no-store"
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def raw_json(text: str) -> Response:
+    response = Response(text, mimetype="application/json")
+    response.headers["Cache-Control"] = CACHE
+    return response
+
+
+def evidence_json(summary: EvidenceSummary) -> Response:
+    """How sure the graph is, per model; also /evidence with Accept: application/json."""
+    return to_json({"snapshot": served().version, **plain(summary)})
+
+
