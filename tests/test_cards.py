@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from rolegraph.analysis.coverage import slug
 from rolegraph.analysis.questions import Analysis
 from rolegraph.cli.main import main
 from rolegraph.trainer import cards, diagrams
@@ -23,11 +24,11 @@ def test_iro_card_under_current(analysis: Analysis, facts: diagrams.Facts) -> No
     assert card.title == "independent reviewing officer"
     assert card.kind == "local-authority" and card.employer == "local authority"
     assert "Not independent" in card.independence
-    held = {diagrams.slug(h.function): h for h in card.functions}
+    held = {slug(h.function): h for h in card.functions}
     assert "CA 1989 s.25B(3)(a)" in held["refer-to-cafcass"].citations
     assert len(held) == sum(1 for f in facts.functions
                             if any(h.role == card.role for h in facts.holders(card.model, f)))
-    removed = {diagrams.slug(e.model) for e in card.elsewhere if e.summary.startswith("[REMOVED]")}
+    removed = {slug(e.model) for e in card.elsewhere if e.summary.startswith("[REMOVED]")}
     assert "care-review-2022" in removed and "nagalro-2022" not in removed
 
 
@@ -99,7 +100,7 @@ def test_pack_writes_every_card_and_diagram(state_dir: Path, tmp_path: Path,
     names = {p.name for p in folder.iterdir()}
     model = facts.model("care-review-2022")
     for role in facts.included[model]:
-        assert f"card-{diagrams.slug(role)}-care-review-2022.pdf" in names
+        assert f"card-{slug(role)}-care-review-2022.pdf" in names
     for ext in ("svg", "png", "pdf", "dot", "mmd"):
         assert f"diagram-care-review-2022.{ext}" in names
     assert "compare-care-review-2022-vs-current.svg" in names

@@ -14,6 +14,7 @@ from rolegraph.analysis.coverage import slug
 from rolegraph.analysis.questions import Analysis
 from rolegraph.cli.main import main
 from rolegraph.trainer import diagrams, render
+from rolegraph.vocab import entity
 
 REPO = Path(__file__).resolve().parents[1]
 OUTPUT = REPO / "test-output" / "trainer"
@@ -117,15 +118,15 @@ def test_comparison_marks_contested_holders(analysis: Analysis, facts: diagrams.
 def test_setting_filter_keeps_only_functions_in_that_setting(facts: diagrams.Facts) -> None:
     view = diagrams.model_view(facts, "current", setting="childrens-home")
     shown = {e.function for b in view.boxes.values() for e in b.entries}
-    home = str(diagrams.entity("setting", "childrens-home"))
+    home = str(entity("setting", "childrens-home"))
     assert shown and all(home in facts.functions[f].settings for f in shown)
-    assert str(diagrams.entity("role", "reg44-visitor")) in view.boxes
-    assert str(diagrams.entity("role", "cafcass-guardian")) not in view.boxes  # court only
+    assert str(entity("role", "reg44-visitor")) in view.boxes
+    assert str(entity("role", "cafcass-guardian")) not in view.boxes  # court only
 
 
 def test_role_filter_keeps_one_role(facts: diagrams.Facts) -> None:
     view = diagrams.model_view(facts, "current", role="advocate")
-    assert list(view.boxes) == [str(diagrams.entity("role", "advocate"))]
+    assert list(view.boxes) == [str(entity("role", "advocate"))]
 
 
 @pytest.mark.parametrize("bad", [dict(model="nope"), dict(model="current", role="nobody"),

@@ -17,7 +17,7 @@ from rdflib.namespace import RDFS, SKOS
 
 from rolegraph.analysis.coverage import slug
 from rolegraph.graph.rdf import select
-from rolegraph.trainer.diagrams import KINDS, Facts
+from rolegraph.trainer.facts import KINDS, Facts
 from rolegraph.vocab import RG
 
 if TYPE_CHECKING:

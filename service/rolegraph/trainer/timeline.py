@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from rolegraph.graph import lawtime
 from rolegraph.trainer import render
-from rolegraph.trainer.diagrams import FONT, esc
+from rolegraph.trainer.dot import esc
+from rolegraph.trainer.facts import FONT
 
 if TYPE_CHECKING:
     from rolegraph.analysis.questions import Analysis
