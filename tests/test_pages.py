@@ -353,3 +353,16 @@ def test_capitals_redirect_to_the_one_spelling_of_an_iri(site_client: FlaskClien
     assert answer.status_code == 301 and answer.headers["Location"] == "/id/role/iro"
     assert site_client.get("/id/role/IRO.ttl").headers["Location"] == "/id/role/iro.ttl"
     assert site_client.get("/id/role/NOPE").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/id/role/iro", "/id/role/iro.ttl", "/api/roles", "/coverage",
+                                  "/diagrams/model/current.dot", "/.well-known/void"])
+def test_every_get_answer_is_tagged_and_answers_304(site_client: FlaskClient, path: str) -> None:
+    first = site_client.get(path, headers={"Accept": "text/turtle"} if "void" in path else {})
+    assert first.status_code == 200 and first.headers["ETag"].startswith('"')
+    again = site_client.get(path, headers={"If-None-Match": first.headers["ETag"],
+                                           **({"Accept": "text/turtle"} if "void" in path else {})})
+    assert again.status_code == 304 and again.data == b""
+    assert again.headers["ETag"] == first.headers["ETag"]
+    other = site_client.get(path, headers={"If-None-Match": '"another-version-tag"'})
+    assert other.status_code in (200, 406)

@@ -25,6 +25,7 @@ from rolegraph.web import (
     Served,
     api,
     bodylimit,
+    conditional,
     ops,
     pages,
     problems,
@@ -57,6 +58,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
          send_wildcard=True)
     Compress(app)
     problems.register(app)
+    conditional.init_app(app)  # ETags and 304s for every GET answer
     ops.register_access_log(app)
     cache_mb = int(app.config[config.RESULT_CACHE_MB])
     if cache_mb > 0:

@@ -14,7 +14,6 @@ are kept in a small in-memory cache."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from collections import OrderedDict
@@ -28,7 +27,6 @@ from rolegraph.graph import lawtime
 from rolegraph.trainer import cards, diagrams, pack, render
 from rolegraph.trainer import timeline as timeline_drawing
 from rolegraph.vocab import is_slug
-from rolegraph.web import served
 from rolegraph.web.problems import PROBLEMS, ProblemError
 from rolegraph.web.site import site
 
@@ -214,8 +212,6 @@ def respond(body: bytes, media: str, filename: str | None) -> Response:
     response = Response(body, mimetype=media.split(";")[0])
     response.headers["Content-Type"] = media
     response.headers["Cache-Control"] = CACHE_CONTROL
-    digest = hashlib.sha256(body).hexdigest()[:16]
-    response.headers["ETag"] = f'"{served().version}-{digest}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
     if filename:
         response.headers["Content-Disposition"] = f'inline; filename="{filename}"'

@@ -62,8 +62,6 @@ def void() -> Response:
                         prefixes={"void": VOID, "dcterms": DCTERMS})
     response = Response(body, mimetype=fmt.media_type)
     response.headers["Vary"] = "Accept"
-    response.headers["ETag"] = f'"{served().version}-void-{choice}"'
-    response.make_conditional(request)  # in place: werkzeug returns the same object
     return response
 
 

@@ -6,7 +6,6 @@ formats, hand a QueryJob to the runner, and turn its outcome into a response."""
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
@@ -20,6 +19,7 @@ from rolegraph import config
 from rolegraph.query import safety
 from rolegraph.query.engine import FORMATS, GRAPH_FORMATS, SOLUTION_FORMATS, ResultFormat
 from rolegraph.web import problems, served
+from rolegraph.web.conditional import cache_control, if_none_match, not_modified, version_tag
 from rolegraph.web.problems import ProblemError
 
 bp = Blueprint("sparql", __name__)
@@ -39,7 +39,6 @@ FORMAT_ALIASES = {"srj": "json", "srx": "xml", "ttl": "turtle", "ntriples": "nt"
                   "json-ld": "jsonld", "rdf": "rdfxml", "rdf+xml": "rdfxml",
                   "n3": "turtle"}  # Turtle is N3; the names SPARQLWrapper sends
 GRAPH_ALIASES = {"json": "jsonld", "xml": "rdfxml"}  # format=json on a CONSTRUCT
-COMPRESSED_TAG = re.compile(r":(?:br|gzip|deflate|zstd)\"$")
 
 REFUSALS: dict[str, tuple[int, str, str]] = {
     safety.MALFORMED: (400, "Malformed query", problems.MALFORMED_QUERY),
@@ -203,22 +202,7 @@ def answer(outcome: safety.Answer, tag: str) -> Response:
 
 def etag(solutions: str | None, graph: str | None) -> str:
     """The answer to a GET is fixed by URL, snapshot and negotiated formats."""
-    return f'"{served().version}-{solutions or "none"}-{graph or "none"}"'
-
-
-def if_none_match() -> set[str]:
-    """Tags the client holds, without the ':gzip'/':br' suffix flask-compress adds."""
-    header = request.headers.get("If-None-Match", "")
-    tags = (part.strip().removeprefix("W/") for part in header.split(","))
-    return {COMPRESSED_TAG.sub('"', tag) for tag in tags if tag}
-
-
-def not_modified(tag: str) -> Response:
-    response = Response(status=304)
-    response.headers["ETag"] = tag
-    response.headers["Vary"] = "Accept"
-    response.headers["Cache-Control"] = cache_control()
-    return response
+    return version_tag(solutions or "none", graph or "none")
 
 
 def refusal_problem(refusal: safety.Refusal) -> ProblemError:
@@ -320,8 +304,3 @@ SELECT ?role ?basis WHERE {{
 Dataset description: <a href="/.well-known/void">/.well-known/void</a>.</p>
 </body></html>
 """
-
-
-def cache_control() -> str:
-    """Answers of one snapshot never change: caches may keep them for the configured time."""
-    return f"public, max-age={current_app.config[config.CACHE_MAX_AGE]}"
