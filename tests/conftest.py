@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -42,6 +43,22 @@ def snapshot(state_dir: Path) -> Snapshot:
 @pytest.fixture(scope="session")
 def engine(snapshot: Snapshot) -> Engine:
     return Engine.from_snapshot(snapshot)
+
+
+@pytest.fixture(scope="session")
+def output_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where tests leave pictures and documents for a human look: a session temp folder, or
+    $ROLEGRAPH_TEST_OUTPUT when set (to keep them after the run)."""
+    kept = os.environ.get("ROLEGRAPH_TEST_OUTPUT")
+    folder = Path(kept) if kept else tmp_path_factory.mktemp("for-a-look")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    """The `rolegraph` command line, run in process (click's test runner)."""
+    return CliRunner()
 
 
 @pytest.fixture

@@ -111,13 +111,13 @@ def test_missing_layout_is_a_clear_error(tmp_path: Path) -> None:
     assert code != 0 and "missing folder(s) ontology, data, shapes/" in output
 
 
-def test_commands_keep_answering_from_the_last_good_snapshot(
+def test_commands_keep_answering_from_the_last_good_snapshot(runner: CliRunner,
     built_tree: tuple[Path, Path, str],
 ) -> None:
     tree, state, good_id = built_tree
     with (tree / "data" / "roles.ttl").open("a") as handle:
         handle.write("\nrole:broken rdfs:label \n")
-    result = CliRunner().invoke(
+    result = runner.invoke(
         main, ["query", "ASK { ?s ?p ?o }", "--source", str(tree), "--state-dir", str(state)]
     )
     assert result.exit_code == 0 and result.stdout.strip() == "true"

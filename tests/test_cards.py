@@ -16,7 +16,6 @@ from rolegraph.cli.main import main
 from rolegraph.trainer import cards, diagrams
 
 REPO = Path(__file__).resolve().parents[1]
-OUTPUT = REPO / "test-output" / "trainer"
 
 
 def test_iro_card_under_current(analysis: Analysis, facts: diagrams.Facts) -> None:
@@ -52,13 +51,13 @@ def test_a_role_with_nothing_held_says_so(analysis: Analysis, facts: diagrams.Fa
 
 
 @pytest.mark.parametrize("role", ["iro", "social-worker", "advocate", "cafcass-guardian"])
-def test_each_card_prints_on_one_a4_page(analysis: Analysis, facts: diagrams.Facts,
+def test_each_card_prints_on_one_a4_page(output_dir: Path, analysis: Analysis, facts: diagrams.Facts,
                                           role: str) -> None:
     from pypdf import PdfReader
 
     pdf = cards.card_pdf(cards.card_html([cards.role_card(analysis, facts, role, "current")]))
-    (OUTPUT / "cards").mkdir(parents=True, exist_ok=True)
-    path = OUTPUT / "cards" / f"card-{role}-current.pdf"
+    (output_dir / "cards").mkdir(parents=True, exist_ok=True)
+    path = output_dir / "cards" / f"card-{role}-current.pdf"
     path.write_bytes(pdf)
     reader = PdfReader(path)
     assert len(reader.pages) == 1
@@ -66,34 +65,34 @@ def test_each_card_prints_on_one_a4_page(analysis: Analysis, facts: diagrams.Fac
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4 in points
 
 
-def test_iro_card_png_for_a_human_look(analysis: Analysis, facts: diagrams.Facts) -> None:
+def test_iro_card_png_for_a_human_look(output_dir: Path, analysis: Analysis, facts: diagrams.Facts) -> None:
     """test-output/trainer/card-iro-current.png: the IRO's card, PDF -> PNG with pdftoppm."""
     pdftoppm = shutil.which("pdftoppm")
     assert pdftoppm, "run scripts/setup: it installs Debian's poppler-utils"
-    OUTPUT.mkdir(parents=True, exist_ok=True)
-    pdf = OUTPUT / "card-iro-current.pdf"
+    output_dir.mkdir(parents=True, exist_ok=True)
+    pdf = output_dir / "card-iro-current.pdf"
     pdf.write_bytes(cards.card_pdf(cards.card_html([cards.role_card(analysis, facts, "iro",
                                                                     "current")])))
     subprocess.run([pdftoppm, "-png", "-r", "110", "-singlefile", str(pdf),
-                    str(OUTPUT / "card-iro-current")], check=True, timeout=60)
-    assert (OUTPUT / "card-iro-current.png").read_bytes().startswith(b"\x89PNG")
+                    str(output_dir / "card-iro-current")], check=True, timeout=60)
+    assert (output_dir / "card-iro-current.png").read_bytes().startswith(b"\x89PNG")
 
 
-def test_card_cli(state_dir: Path, tmp_path: Path) -> None:
+def test_card_cli(runner: CliRunner, state_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "card.html"
-    result = CliRunner().invoke(main, ["card", "--role", "advocate", "--model",
+    result = runner.invoke(main, ["card", "--role", "advocate", "--model",
                                        "care-review-2022", "--format", "html", "-o", str(out),
                                        "--state-dir", str(state_dir)])
     assert result.exit_code == 0, result.output
     assert "independent advocate" in out.read_text()
-    bad = CliRunner().invoke(main, ["card", "--role", "nobody", "--state-dir", str(state_dir)])
+    bad = runner.invoke(main, ["card", "--role", "nobody", "--state-dir", str(state_dir)])
     assert bad.exit_code == 2 and "unknown role" in bad.output
 
 
-def test_pack_writes_every_card_and_diagram(state_dir: Path, tmp_path: Path,
+def test_pack_writes_every_card_and_diagram(runner: CliRunner, state_dir: Path, tmp_path: Path,
                                             facts: diagrams.Facts) -> None:
     folder = tmp_path / "pack"
-    result = CliRunner().invoke(main, ["pack", "--model", "care-review-2022", "-o", str(folder),
+    result = runner.invoke(main, ["pack", "--model", "care-review-2022", "-o", str(folder),
                                        "--pdf", "--state-dir", str(state_dir)])
     assert result.exit_code == 0, result.output
     assert "[1/" in result.output  # progress

@@ -17,7 +17,6 @@ from rolegraph.trainer import diagrams, render
 from rolegraph.vocab import entity
 
 REPO = Path(__file__).resolve().parents[1]
-OUTPUT = REPO / "test-output" / "trainer"
 MODELS = ["current", "csw-bill-2016", "fostering-stocktake-2018", "adcs-2018",
           "government-response-2018", "care-review-2022", "nagalro-2022",
           "government-response-2023"]
@@ -148,10 +147,10 @@ def test_mermaid_text_is_escaped(facts: diagrams.Facts) -> None:
 @pytest.mark.parametrize("fmt,magic", [("svg", b"<?xml"), ("png", b"\x89PNG"),
                                        ("pdf", b"%PDF"), ("dot", b"digraph"),
                                        ("mermaid", b"---")])
-def test_cli_writes_each_format(state_dir: Path, tmp_path: Path, fmt: str,
+def test_cli_writes_each_format(runner: CliRunner, state_dir: Path, tmp_path: Path, fmt: str,
                                 magic: bytes) -> None:
     out = tmp_path / f"diagram.{fmt}"
-    result = CliRunner().invoke(main, ["diagram", "--model", "current", "--setting",
+    result = runner.invoke(main, ["diagram", "--model", "current", "--setting",
                                        "childrens-home", "--compare", "care-review-2022",
                                        "--format", fmt, "-o", str(out),
                                        "--state-dir", str(state_dir)])
@@ -159,16 +158,16 @@ def test_cli_writes_each_format(state_dir: Path, tmp_path: Path, fmt: str,
     assert out.read_bytes().startswith(magic)
 
 
-def test_cli_refuses_unknown_model(state_dir: Path) -> None:
-    result = CliRunner().invoke(main, ["diagram", "--model", "nope", "--format", "dot",
+def test_cli_refuses_unknown_model(runner: CliRunner, state_dir: Path) -> None:
+    result = runner.invoke(main, ["diagram", "--model", "nope", "--format", "dot",
                                        "--state-dir", str(state_dir)])
     assert result.exit_code == 2 and "unknown model 'nope'" in result.output
 
 
-def test_print_pngs_for_a_human_look(analysis: Analysis, facts: diagrams.Facts) -> None:
+def test_print_pngs_for_a_human_look(output_dir: Path, analysis: Analysis, facts: diagrams.Facts) -> None:
     """test-output/trainer/: the current diagram and the current vs care review comparison,
     fitted to A4 landscape at 300 dpi (look at them; the card PNG is in test_cards.py)."""
-    OUTPUT.mkdir(parents=True, exist_ok=True)
+    output_dir.mkdir(parents=True, exist_ok=True)
     current = render.render(diagrams.to_dot(diagrams.model_view(facts, "current")), "png")
     compare = render.render(diagrams.comparison_dot(
         diagrams.comparison(facts, analysis.diff("current", "care-review-2022")),
@@ -176,7 +175,7 @@ def test_print_pngs_for_a_human_look(analysis: Analysis, facts: diagrams.Facts) 
     for name, data in (("diagram-current.png", current),
                        ("compare-current-vs-care-review-2022.png", compare)):
         assert data.startswith(b"\x89PNG")
-        (OUTPUT / name).write_bytes(data)
+        (output_dir / name).write_bytes(data)
         width = int.from_bytes(data[16:20], "big")
         height = int.from_bytes(data[20:24], "big")
         assert width <= 11.0 * 300 + 4 and height <= 7.3 * 300 + 4  # fits A4 landscape
@@ -196,7 +195,7 @@ def test_changes_only_keeps_exactly_the_marked_functions(analysis: Analysis,
     assert "only the functions that change" in short.subtitle
 
 
-def test_changes_only_png_has_larger_type(analysis: Analysis, facts: diagrams.Facts) -> None:
+def test_changes_only_png_has_larger_type(output_dir: Path, analysis: Analysis, facts: diagrams.Facts) -> None:
     """Fewer rows on the same A4 page: Graphviz scales the drawing down less."""
     diff = analysis.diff("current", "care-review-2022")
 
@@ -211,6 +210,6 @@ def test_changes_only_png_has_larger_type(analysis: Analysis, facts: diagrams.Fa
     full, short = diagrams.comparison(facts, diff), diagrams.comparison(facts, diff,
                                                                         changes_only=True)
     assert scale(short) > 1.2 * scale(full)
-    OUTPUT.mkdir(parents=True, exist_ok=True)
-    (OUTPUT / "compare-current-vs-care-review-2022-changes.png").write_bytes(
+    output_dir.mkdir(parents=True, exist_ok=True)
+    (output_dir / "compare-current-vs-care-review-2022-changes.png").write_bytes(
         render.render(diagrams.comparison_dot(short, facts.report), "png"))

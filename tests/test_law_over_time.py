@@ -85,12 +85,12 @@ def test_diff_2003_to_today_is_the_iro_and_advocacy_arriving(analysis: Analysis)
     assert "ensure-wishes-feelings-considered" in kinds
 
 
-def test_cli_takes_a_date_and_refuses_one_before_1991(tmp_path: Path, snapshot: object) -> None:
+def test_cli_takes_a_date_and_refuses_one_before_1991(runner: CliRunner, tmp_path: Path, snapshot: object) -> None:
     state = tmp_path / "state"
-    ok = CliRunner().invoke(main, ["diff", "law@2003-01-01", "current", "--state-dir", str(state)])
+    ok = runner.invoke(main, ["diff", "law@2003-01-01", "current", "--state-dir", str(state)])
     assert ok.exit_code == 0, ok.output
     assert "the law on 1 January 2003 (England)" in ok.stdout and "arrives" in ok.stdout
-    bad = CliRunner().invoke(main, ["coverage", "--model", "law@1990-01-01",
+    bad = runner.invoke(main, ["coverage", "--model", "law@1990-01-01",
                                     "--state-dir", str(state)])
     assert bad.exit_code == 2 and "14 October 1991" in bad.output
 
@@ -115,16 +115,16 @@ def test_time_lines_of_a_function_and_a_role(site_client: FlaskClient, engine: E
     assert site_client.get("/timeline/role/nobody").status_code == 404
 
 
-def test_diagrams_and_cards_take_a_date(tmp_path: Path, snapshot: object) -> None:
+def test_diagrams_and_cards_take_a_date(runner: CliRunner, tmp_path: Path, snapshot: object) -> None:
     state = tmp_path / "state"
     svg, card = tmp_path / "law.svg", tmp_path / "card.html"
-    drawn = CliRunner().invoke(main, ["diagram", "--model", "law@2005-06-01", "--format", "svg",
+    drawn = runner.invoke(main, ["diagram", "--model", "law@2005-06-01", "--format", "svg",
                                       "-o", str(svg), "--state-dir", str(state)])
     assert drawn.exit_code == 0, drawn.output
     text = svg.read_text()
     assert "the law on 1 June 2005" in text and "independent reviewing officer" in text
     assert "Regulation 44 visitor" not in text  # the 2001 regulations' visits were the provider's
-    made = CliRunner().invoke(main, ["card", "--role", "iro", "--model", "law@2005-06-01",
+    made = runner.invoke(main, ["card", "--role", "iro", "--model", "law@2005-06-01",
                                      "--format", "html", "-o", str(card), "--state-dir", str(state)])
     assert made.exit_code == 0, made.output
     html = card.read_text()

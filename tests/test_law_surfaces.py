@@ -206,9 +206,8 @@ def test_time_line_page_links_its_drawings(site_client: FlaskClient) -> None:
     assert site_client.get("/timeline/role/iro.svg?at=2005").status_code == 400
 
 
-def test_cli_draws_a_time_line(tmp_path: Path, state_dir: Path, analysis: Analysis) -> None:
+def test_cli_draws_a_time_line(runner: CliRunner, tmp_path: Path, state_dir: Path, analysis: Analysis) -> None:
     pdf, png = tmp_path / "iro.pdf", tmp_path / "cafcass.png"
-    runner = CliRunner()
     made = runner.invoke(main, ["timeline", "--role", "iro", "--format", "pdf", "-o", str(pdf),
                                 "--state-dir", str(state_dir)])
     assert made.exit_code == 0, made.output

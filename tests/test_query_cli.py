@@ -81,13 +81,13 @@ def test_query_from_file(state: Path, tmp_path: Path) -> None:
     assert "role:iro" in run(state, "-f", str(path))
 
 
-def test_bad_query_is_a_clear_error(state: Path) -> None:
-    result = CliRunner().invoke(main, ["query", "--state-dir", str(state), "SELEC ?x WHERE {}"])
+def test_bad_query_is_a_clear_error(runner: CliRunner, state: Path) -> None:
+    result = runner.invoke(main, ["query", "--state-dir", str(state), "SELEC ?x WHERE {}"])
     assert result.exit_code != 0 and "query refused" in result.output
 
 
-def test_wrong_format_for_kind_is_a_clear_error(state: Path) -> None:
-    result = CliRunner().invoke(
+def test_wrong_format_for_kind_is_a_clear_error(runner: CliRunner, state: Path) -> None:
+    result = runner.invoke(
         main, ["query", "--state-dir", str(state), WHO, "--format", "turtle"]
     )
     assert result.exit_code != 0 and "does not fit a SELECT/ASK result" in result.output

@@ -93,9 +93,8 @@ COMMANDS = [
 
 
 @pytest.mark.slow
-def test_every_cli_command_answers_the_same_from_a_remote_store(
+def test_every_cli_command_answers_the_same_from_a_remote_store(runner: CliRunner,
         store: Any, state_dir: Path) -> None:
-    runner = CliRunner()
     for args in COMMANDS:
         here = runner.invoke(main, [*args, "--state-dir", str(state_dir)])
         there = runner.invoke(main, [*args, "--store-url", store.query_url])

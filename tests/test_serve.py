@@ -14,8 +14,8 @@ from rolegraph.cli.serve import flag_overrides, gunicorn_options
 from rolegraph.web.app import create_app, graph_files
 
 
-def test_serve_is_a_rolegraph_command() -> None:
-    result = CliRunner().invoke(main, ["serve", "--help"])
+def test_serve_is_a_rolegraph_command(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["serve", "--help"])
     assert result.exit_code == 0
     assert "--graph" in result.output and "--workers" in result.output
 
@@ -47,18 +47,18 @@ def test_gunicorn_preloads_and_outlives_the_query_limit(sparql_app: object) -> N
     assert options["timeout"] > sparql_app.config[config.QUERY_TIMEOUT]  # type: ignore[attr-defined]
 
 
-def test_unknown_file_type_is_a_clean_error(tmp_path: Path) -> None:
+def test_unknown_file_type_is_a_clean_error(runner: CliRunner, tmp_path: Path) -> None:
     bad = tmp_path / "data.xyz"
     bad.write_text("nothing")
-    result = CliRunner().invoke(main, ["serve", "--graph", str(bad)])
+    result = runner.invoke(main, ["serve", "--graph", str(bad)])
     assert result.exit_code == 1
     assert "unknown RDF file type" in result.output
 
 
-def test_syntax_error_in_a_graph_file_names_it(tmp_path: Path) -> None:
+def test_syntax_error_in_a_graph_file_names_it(runner: CliRunner, tmp_path: Path) -> None:
     bad = tmp_path / "broken.ttl"
     bad.write_text("<a> <b> .")
-    result = CliRunner().invoke(main, ["serve", "--graph", str(bad)])
+    result = runner.invoke(main, ["serve", "--graph", str(bad)])
     assert result.exit_code == 1
     assert "broken.ttl" in result.output
 
