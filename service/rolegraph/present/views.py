@@ -14,11 +14,10 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
 from typing import Any
 
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, OWL, SKOS
+from rdflib.namespace import DCTERMS, SKOS
 
 from rolegraph.analysis.coverage import (
     LEGEND,
@@ -38,7 +37,6 @@ from rolegraph.present.records import (
     LEGISLATION,
     LEGISLATION_SITE,
     SCHEMA_URL,
-    VANN_PREFIX,
     AroundView,
     CellView,
     ChangeView,
@@ -52,18 +50,13 @@ from rolegraph.present.records import (
     ModelSummary,
     ModelView,
     NotFound,
-    OntologyView,
-    PeriodView,
     Person,
     PositionView,
-    ProvisionView,
     Ref,
     RoleView,
-    TermView,
-    TimelineView,
     href,
 )
-from rolegraph.vocab import ONTOLOGY, PREFIXES, RG, is_slug
+from rolegraph.vocab import RG, is_slug
 
 
 @dataclass
@@ -378,64 +371,7 @@ class Site:
                                                   list(x.reasons)) for x in group])
                          for instrument, group in result.amendments_by_instrument()])
 
-    def timeline(self, kind: str, name: str) -> TimelineView:
-        """Who held the function (or what the role held) under the statutory system, when."""
-        iri = self.iri(kind, name)
-        known = self.report.roles if kind == "role" else self.report.functions
-        if kind not in ("role", "function") or iri not in known:
-            raise NotFound(f"no {kind} '{name}'")
-        periods = []
-        for p in lawtime.timeline(self.graph, iri):
-            holding = Holding(self.ref(str(lawtime.SYSTEM)), self.ref(p.role), self.ref(p.function),
-                              p.confidence,
-                              tuple(self.ref(b) for b in p.bases if not self.is_guidance(b)),
-                              tuple(self.ref(s) for s in p.sources), self.ref(p.assignment),
-                              p.quote, tuple(self.ref(b) for b in p.bases if self.is_guidance(b)))
-            periods.append(PeriodView(p.valid_from, p.valid_until, holding))
-        return TimelineView(self.ref(iri), kind, periods)
-
     # --- legislation, sources, positions --------------------------------------------------------
-
-    def provision(self, iri: str) -> ProvisionView:
-        entity = self.entity(iri)
-        node = URIRef(iri)
-        chain: list[Ref] = []
-        parent = self.graph.value(node, RG.partOf)
-        while isinstance(parent, URIRef) and len(chain) < 10:
-            chain.insert(0, self.ref(str(parent)))
-            parent = self.graph.value(parent, RG.partOf)
-        family = {iri, *self.descendants(iri)}
-        basis_for = []
-        for model in self.report.models:
-            for function in self.report.functions:
-                for holder in self.report.cell(model, function).holders:
-                    if family & set(holder.bases):
-                        basis_for.append(self.holding(model, function, holder))
-        creates = self.refs(f for p in family for f in self.graph.subjects(RG.createdBy, URIRef(p)))
-        establishes = self.refs(r for p in family
-                                for r in self.graph.subjects(RG.establishedBy, URIRef(p)))
-        return ProvisionView(entity, self.text(iri, SKOS.notation), chain,
-                             self.refs(self.graph.subjects(RG.partOf, node)), creates,
-                             establishes, basis_for, self.objects(iri, RG.insertedBy),
-                             official_url(self, iri))
-
-    def descendants(self, iri: str) -> set[str]:
-        found: set[str] = set()
-        todo = [URIRef(iri)]
-        while todo:
-            for child in self.graph.subjects(RG.partOf, todo.pop()):
-                if isinstance(child, URIRef) and str(child) not in found:
-                    found.add(str(child))
-                    todo.append(child)
-        return found
-
-    def instruments(self) -> list[tuple[Ref, list[Ref]]]:
-        """Each instrument with its top-level provisions (the ones it directly contains)."""
-        kinds = (RG.LegalInstrument, RG.Act, RG.StatutoryInstrument, RG.StatutoryGuidance,
-                 RG.PracticeDirection)
-        found = {str(s) for k in kinds for s in self.graph.subjects(RDF.type, k)}
-        return [(self.ref(i), self.refs(self.graph.subjects(RG.partOf, URIRef(i))))
-                for i in sorted(found, key=lambda i: self.label(i).lower())]
 
     def sources(self) -> list[Entity]:
         return sorted((self.entity(str(s)) for s in self.graph.subjects(RDF.type, RG.Source)),
@@ -474,58 +410,6 @@ class Site:
                           [self.ref(m) for m in self.report.models], ordered, uncovered)
 
     # --- the ontology ---------------------------------------------------------------------------
-
-    @cached_property
-    def ontology(self) -> OntologyView:
-        node = ONTOLOGY
-        terms = [t for t in set(self.graph.subjects(RDFS.isDefinedBy, node))
-                 if isinstance(t, URIRef) and str(t).startswith(DEF)]
-
-        def term(t: URIRef) -> TermView:
-            facts = []
-            for prop in (RDFS.subClassOf, OWL.equivalentClass, OWL.disjointWith, RDFS.domain,
-                         RDFS.range, OWL.inverseOf, RDFS.subPropertyOf, DCTERMS.source):
-                values = [self.ref(str(v)) for v in self.graph.objects(t, prop)
-                          if isinstance(v, URIRef)]
-                if values:
-                    facts.append(Fact(self.ref(str(prop)), tuple(values)))
-            return TermView(self.ref(str(t)), str(t)[len(DEF):], self.text(str(t), SKOS.definition)
-                            or self.text(str(t), RDFS.comment), facts)
-
-        classes = [term(t) for t in terms if (t, RDF.type, OWL.Class) in self.graph]
-        properties = [term(t) for t in terms if (t, RDF.type, OWL.Class) not in self.graph]
-        order = lambda v: v.local.lower()  # noqa: E731
-        facts = []
-        for prop in (DCTERMS.creator, DCTERMS.license, DCTERMS.created, DCTERMS.modified,
-                     OWL.priorVersion):
-            values = [self.ref(str(v)) if isinstance(v, URIRef) else str(v)
-                      for v in self.graph.objects(node, prop)]
-            if values:
-                facts.append(Fact(self.ref(str(prop)), tuple(values)))
-        return OntologyView(self.text(str(node), DCTERMS.title) or self.label(str(node)),
-                            self.text(str(node), DCTERMS.description)
-                            or self.text(str(node), SKOS.definition)
-                            or self.text(str(node), RDFS.comment),
-                            self.text(str(node), OWL.versionInfo),
-                            str(self.graph.value(node, OWL.versionIRI) or ""),
-                            self.text(str(node), VANN_PREFIX) or "rg",
-                            facts, sorted(classes, key=order), sorted(properties, key=order))
-
-    def ontology_graph(self) -> Graph:
-        """The ontology's own triples: its header and every term it defines, with blank nodes."""
-        out = Graph()
-        out.bind("rg", DEF)
-        subjects = [ONTOLOGY, *(t for t in self.graph.subjects(RDFS.isDefinedBy, ONTOLOGY))]
-        for subject in subjects:
-            out += self.graph.cbd(subject)
-        return out
-
-    def description(self, iri: str) -> Graph:
-        """The triples about one entity (its concise bounded description)."""
-        out = self.graph.cbd(URIRef(iri))
-        for prefix, namespace in PREFIXES.items():
-            out.bind(prefix, namespace)
-        return out
 
     # --- lookups --------------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from flask import Blueprint, Response, render_template, request
 from rolegraph import __version__
 from rolegraph.analysis.coverage import slug
 from rolegraph.graph.proposal import ProposalError
-from rolegraph.present import reports
+from rolegraph.present import law, reports
 from rolegraph.present.evidence import CONFIDENCES
 from rolegraph.present.records import NotFound
 from rolegraph.web import served
@@ -69,7 +69,7 @@ def function(name: str) -> Response:
 @bp.get("/api/timeline/<any(role, function):kind>/<name>")
 def timeline(kind: str, name: str) -> Response:
     """Who held what under the statutory system, when (the law over time)."""
-    return to_json(site().timeline(kind, name))
+    return to_json(law.timeline(site(), kind, name))
 
 
 @bp.get("/api/models")

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, request, url_for
 
 from rolegraph import config
-from rolegraph.present import reports
+from rolegraph.present import law, reports
 from rolegraph.present.records import (
     DEF,
     ID,
@@ -66,7 +66,7 @@ def entity(kind: str, name: str) -> Response:
         raise NotFound(str(error), s.nearest(kind, slug)) from error
     if not s.exists(iri):
         raise NotFound(f"no {kind} '{slug}'", s.nearest(kind, slug))
-    return negotiated(f"/id/{kind}/{slug}", suffix, lambda: s.description(iri),
+    return negotiated(f"/id/{kind}/{slug}", suffix, lambda: law.description(s, iri),
                       lambda: entity_page(s, kind, slug, iri))
 
 
@@ -78,7 +78,7 @@ def entity_page(s: Site, kind: str, slug: str, iri: str) -> Response:
     if kind == "model":
         return page("model.html", view=s.model(slug), title=s.label(iri))
     if kind == "instrument":
-        return page("provision.html", view=s.provision(iri), title=s.label(iri))
+        return page("provision.html", view=law.provision(s, iri), title=s.label(iri))
     if kind == "position":
         return page("position.html", view=s.position(iri), entity=s.entity(iri),
                     title=s.label(iri))
@@ -88,7 +88,7 @@ def entity_page(s: Site, kind: str, slug: str, iri: str) -> Response:
 
 @bp.get("/legislation")
 def legislation_index() -> Response:
-    return page("legislation.html", instruments=site().instruments(), title="The law")
+    return page("legislation.html", instruments=law.instruments(site()), title="The law")
 
 
 @bp.get("/legislation/<path:path>")
@@ -99,8 +99,9 @@ def legislation(path: str) -> Response:
     iri = legislation_iri(bare)
     if not s.exists(iri):
         raise NotFound(f"no provision <{iri}> in the graph")
-    return negotiated(f"/legislation/{bare}", suffix, lambda: s.description(iri),
-                      lambda: page("provision.html", view=s.provision(iri), title=s.label(iri)))
+    return negotiated(f"/legislation/{bare}", suffix, lambda: law.description(s, iri),
+                      lambda: page("provision.html", view=law.provision(s, iri),
+                                   title=s.label(iri)))
 
 
 @bp.get("/provisions")
@@ -118,8 +119,9 @@ def provision_by_iri() -> Response:
 @bp.get("/def<any('.ttl', '.jsonld', '.nt'):suffix>")
 def ontology(suffix: str = "") -> Response:
     s = site()
-    return negotiated("/def", suffix, s.ontology_graph,
-                      lambda: page("def.html", view=s.ontology, title="The rolegraph vocabulary"))
+    return negotiated("/def", suffix, lambda: law.ontology_graph(s),
+                      lambda: page("def.html", view=law.ontology(s),
+                                   title="The rolegraph vocabulary"))
 
 
 # --- home and lists ----------------------------------------------------------------------------
@@ -244,7 +246,7 @@ def diff() -> Response:
 @bp.get("/timeline/<any(role, function):kind>/<name>")
 def timeline(kind: str, name: str) -> Response:
     s = site()
-    view = s.timeline(kind, name)
+    view = law.timeline(s, kind, name)
     if choose("", json_too=True) == "application/json":
         return to_json(view)
     return page("timeline.html", view=view, title=f"Time line: {view.subject.label}")
