@@ -2,11 +2,12 @@
 
 Starts the Oxigraph server on a free loopback port (tests/stores.py), loads a generated
 graph of about a million triples (generate.py's local-authority variants) as one version,
-then the shipped snapshot as the served version, so the store holds both. The service is
-created with `STORE_URL` and an EMPTY state folder (no local snapshot: every fact comes
-through the read path), then every page of test_read_path.SURFACES is asked for: the
-start-up (reading the version and its coverage analysis) once, then each page's first
-answer and its median over --rounds, side by side with the embedded service.
+then the shipped snapshot as the served version, so the store holds both. Then
+`rolegraph serve --store-url URL --state-dir EMPTY` (gunicorn, 2 workers, no local snapshot:
+every fact comes through the read path; response cache and rate limit off) and the embedded
+`rolegraph serve` are started side by side, and every page of test_read_path.SURFACES is
+asked for over HTTP: the start-up (until /health answers) once, then each page's first
+answer and its median over --rounds.
 
     .venv/bin/python bench/read_path_bench.py [--scale 160] [--rounds 5] [--serve-scale]
 
@@ -17,6 +18,7 @@ triples): what the whole-version read costs when the version itself is that larg
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -26,31 +28,40 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
+import requests  # noqa: E402
 import stores  # noqa: E402
+from conftest import start_server  # noqa: E402
 from generate import variants  # noqa: E402
 from test_read_path import SURFACES  # noqa: E402
 
-from rolegraph import loader  # noqa: E402
 from rolegraph.graph.build import build  # noqa: E402
+from rolegraph.query import loader  # noqa: E402
 from rolegraph.query.remote import RemoteStore, StoreSettings  # noqa: E402
-from rolegraph.web.app import create_app  # noqa: E402
 
-SETTINGS = {"TESTING": True, "ACCESS_LOG": False, "RESULT_CACHE_MB": 0, "RATE_LIMIT": 0,
-            "DRAW_RATE_LIMIT": 0}
+# Uncached and unlimited, so each figure is the work of answering (set before the servers start).
+os.environ.update(ROLEGRAPH_RESULT_CACHE_MB="0", ROLEGRAPH_RATE_LIMIT="0",
+                  ROLEGRAPH_ACCESS_LOG="false")
 
 
-def timed_pages(client, rounds: int) -> dict[str, tuple[float, float, int]]:  # type: ignore[no-untyped-def]
+def timed_pages(base: str, rounds: int) -> dict[str, tuple[float, float, int]]:
     """Each page: (first answer s, median of the rest s, status)."""
     found = {}
-    for url in SURFACES:
-        times = []
-        status = 0
-        for _ in range(rounds + 1):
-            start = time.perf_counter()
-            status = client.get(url).status_code
-            times.append(time.perf_counter() - start)
-        found[url] = (times[0], statistics.median(times[1:]), status)
+    with requests.Session() as http:
+        for url in SURFACES:
+            times = []
+            status = 0
+            for _ in range(rounds + 1):
+                start = time.perf_counter()
+                status = http.get(base + url, timeout=120).status_code
+                times.append(time.perf_counter() - start)
+            found[url] = (times[0], statistics.median(times[1:]), status)
     return found
+
+
+def started(args: list[str], log: Path) -> tuple[object, float]:
+    start = time.perf_counter()
+    server = start_server([*args, "--workers", "2"], log, startup=600)
+    return server, time.perf_counter() - start
 
 
 def main() -> None:
@@ -78,20 +89,22 @@ def main() -> None:
         total = remote.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
         print(f"store holds {int(total[0]['n']):,} triples in all")
 
-        start = time.perf_counter()
-        app = create_app({**SETTINGS, "STORE_URL": process.query_url,
-                          "STATE_DIR": str(work / "empty"), "QUERY_TIMEOUT": 600.0})
-        remote_start = time.perf_counter() - start
-        start = time.perf_counter()
-        embedded = create_app({**SETTINGS, "STATE_DIR": str(work / "state")})
-        embedded_start = time.perf_counter() - start
-        there = timed_pages(app.test_client(), args.rounds)
-        here = timed_pages(embedded.test_client(), args.rounds)
+        remote_server, remote_start = started(
+            ["--store-url", process.query_url, "--state-dir", str(work / "empty")],
+            work / "remote.log")
+        embedded_server, embedded_start = started(["--state-dir", str(work / "state")],
+                                                  work / "embedded.log")
+        try:
+            there = timed_pages(remote_server.url, args.rounds)  # type: ignore[attr-defined]
+            here = timed_pages(embedded_server.url, args.rounds)  # type: ignore[attr-defined]
+        finally:
+            remote_server.stop()  # type: ignore[attr-defined]
+            embedded_server.stop()  # type: ignore[attr-defined]
     finally:
         process.stop()
 
-    print(f"\nstart-up (read the version, coverage analysis): remote {remote_start:.2f} s, "
-          f"embedded {embedded_start:.2f} s\n")
+    print(f"\n`rolegraph serve` start-up until /health answers (reads the version, computes its "
+          f"coverage): remote {remote_start:.2f} s, embedded {embedded_start:.2f} s\n")
     print("| page | remote first | remote median | embedded median | status |")
     print("|---|---|---|---|---|")
     for url in SURFACES:

@@ -36,7 +36,7 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 import stores  # noqa: E402
 from generate import variants  # noqa: E402
 
-from rolegraph import loader  # noqa: E402
+from rolegraph.query import loader  # noqa: E402
 from rolegraph.query.remote import (  # noqa: E402
     EMPTY_GRAPH,
     SOLUTIONS_ACCEPT,
