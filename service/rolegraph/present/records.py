@@ -173,6 +173,9 @@ class MatrixView:
     role: str
     legend: list[tuple[str, str, str]]
     counts: dict[str, int]
+    all_models: list[Ref] = field(default_factory=list)  # to choose from
+    chosen_models: list[str] = field(default_factory=list)  # ?model= (slugs or law@DATE)
+    severity: str = ""  # ?severity=violation|warning|info
 
 
 @dataclass

@@ -328,29 +328,41 @@ class Site:
         return chosen
 
     def filtered_report(self, setting: str = "", role: str = "",
-                        models: list[str] | None = None) -> CoverageReport:
-        """The coverage report cut down to some functions and models (for downloads)."""
-        self.check_filters(setting, role)
-        report = self.analysis.coverage(models) if models else self.report
+                        models: list[str] | None = None, severity: str = "") -> CoverageReport:
+        """The coverage report cut down to some functions and models (law@DATE too), and to
+        the functions with a finding of `severity` among them (for the page and downloads)."""
+        self.check_filters(setting, role, severity)
+        try:
+            report = self.analysis.coverage(models) if models else self.report
+        except UnknownModel as error:
+            raise NotFound(str(error)) from error
         kept = self.functions_in(setting, role)
+        if severity:
+            flagged = {f.function for f in report.of(severity.capitalize())}
+            kept = [f for f in kept if f in flagged]
         return CoverageReport(report.models, {f: report.functions[f] for f in kept}, report.roles,
                               {k: c for k, c in report.cells.items() if k[1] in kept},
                               report.labels)
 
-    def check_filters(self, setting: str, role: str) -> None:
+    def check_filters(self, setting: str, role: str, severity: str = "") -> None:
         if setting and self.iri("setting", setting) not in {s.iri for s in self.settings()}:
             raise NotFound(f"no setting '{setting}'")
         if role and self.iri("role", role) not in self.report.roles:
             raise NotFound(f"no role '{role}'")
+        if severity and severity.capitalize() not in SEVERITIES:
+            raise NotFound(f"no severity '{severity}' (known: "
+                           f"{', '.join(s.lower() for s in SEVERITIES)})")
 
-    def matrix(self, setting: str = "", role: str = "") -> MatrixView:
-        report = self.filtered_report(setting, role)
+    def matrix(self, setting: str = "", role: str = "", models: list[str] | None = None,
+               severity: str = "") -> MatrixView:
+        report = self.filtered_report(setting, role, models, severity)
         rows = [(self.ref(f), [self.cell_view(report.cell(m, f)) for m in report.models])
                 for f in report.functions]
         legend = [(s, MARKS[s], line) for s, line in zip(SEVERITIES, LEGEND, strict=False)]
         return MatrixView([self.ref(m) for m in report.models], rows, self.settings(),
                           [self.ref(r) for r in report.roles], setting, role, legend,
-                          {s.lower(): len(report.of(s)) for s in SEVERITIES})
+                          {s.lower(): len(report.of(s)) for s in SEVERITIES},
+                          [self.ref(m) for m in self.report.models], models or [], severity)
 
     def diff(self, a: str, b: str) -> DiffView:
         try:  # a model slug, or law@YYYY-MM-DD for the law on a date

@@ -184,29 +184,38 @@ def positions() -> Response:
 
 # --- coverage, diff, around the child -------------------------------------------------------------
 
-def filters() -> tuple[str, str]:
-    return request.args.get("setting", ""), request.args.get("role", "")
+def filters() -> tuple[str, str, list[str], str]:
+    """The matrix's filters: setting, role, models (repeatable; law@DATE too), severity."""
+    return (request.args.get("setting", ""), request.args.get("role", ""),
+            [m for m in request.args.getlist("model") if m], request.args.get("severity", ""))
+
+
+def filter_query() -> str:
+    """The filters as a query string, for the downloads that follow them."""
+    setting, role, models, severity = filters()
+    pairs = [("setting", setting), ("role", role), *(("model", m) for m in models),
+             ("severity", severity)]
+    query = urlencode([(k, v) for k, v in pairs if v])
+    return ("?" + query) if query else ""
 
 
 @bp.get("/coverage")
 def coverage() -> Response:
     s = site()
-    setting, role = filters()
-    view = s.matrix(setting, role)
+    view = s.matrix(*filters())
     if choose("", json_too=True) == "application/json":
         return to_json(view)
-    query = urlencode({k: v for k, v in (("setting", setting), ("role", role)) if v})
-    return page("coverage.html", view=view, query=("?" + query) if query else "",
+    return page("coverage.html", view=view, query=filter_query(),
                 title="Coverage: who holds each function under each model")
 
 
 @bp.get("/coverage.<any(csv, xlsx, md, json):fmt>")
 def coverage_download(fmt: str) -> Response:
     s = site()
-    setting, role = filters()
-    report = s.filtered_report(setting, role)
+    setting, role, models, severity = filters()
+    report = s.filtered_report(setting, role, models, severity)
     version = served().version
-    name = "rolegraph-coverage" + "".join(f"-{v}" for v in (setting, role) if v)
+    name = "rolegraph-coverage" + "".join(f"-{v}" for v in (setting, role, *models, severity) if v)
     body: str | bytes
     if fmt == "csv":
         body, media = reports.coverage_csv(report), "text/csv"
