@@ -385,3 +385,24 @@ def test_coverage_filters_by_model_and_severity_and_its_summary_follows(
     assert 'href="/coverage.csv?model=care-review-2022&amp;severity=warning"' in page
     assert site_client.get("/coverage?severity=dreadful").status_code == 404
     assert site_client.get("/coverage?model=no-such-model").status_code == 404
+
+
+def test_every_rdf_form_of_an_entity_and_its_assignments(site_client: FlaskClient,
+                                                        analysis: Analysis) -> None:
+    forms = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES,
+             ".jsonld": ox.RdfFormat.JSON_LD, ".json": ox.RdfFormat.JSON_LD,
+             ".rdf": ox.RdfFormat.RDF_XML}
+    sizes = set()
+    for suffix, fmt in forms.items():
+        answer = site_client.get(f"/id/role/iro{suffix}")
+        assert answer.status_code == 200, suffix
+        sizes.add(len(list(ox.parse(answer.data, format=fmt))))
+    assert len(sizes) == 1  # the same triples in every form
+    turtle = Graph().parse(data=site_client.get("/id/role/iro.ttl").data, format="turtle")
+    xml = site_client.get("/id/role/iro", headers={"Accept": "application/rdf+xml"})
+    assert xml.mimetype == "application/rdf+xml"
+    held = {str(a) for a in analysis.graph.subjects(RG.role, URIRef(ROLE_IRI))}
+    linked = {str(a) for a in turtle.subjects(RG.role, URIRef(ROLE_IRI))}
+    assert held and linked == held  # the role's RDF links every assignment it holds
+    refused = site_client.get("/id/role/iro", headers={"Accept": "image/png"})
+    assert refused.status_code == 406 and "Accept" in refused.headers["Vary"]

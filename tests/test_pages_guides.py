@@ -1,5 +1,6 @@
 """The guides in docs/guides/ are worked examples: every `sh` and `python` block runs against a
-live `rolegraph serve`, and a `text` block right after one lists lines its output must contain."""
+live `rolegraph serve`, and a `text` block right after one is its output: the whole of it, or,
+where the block elides with a "..." line, the lines shown, in that order."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ class Example:
     language: str
     code: str
     expected: tuple[str, ...]
+    whole: bool = False  # the text block is the whole output (it elides nothing)
 
     @property
     def id(self) -> str:
@@ -40,13 +42,15 @@ def examples() -> list[Example]:
             if block.group(1) not in RUNNABLE:
                 continue
             expected: tuple[str, ...] = ()
+            whole = False
             following = blocks[i + 1] if i + 1 < len(blocks) else None
             if (following is not None and following.group(1) == "text"
                     and not text[block.end():following.start()].strip()):
-                expected = tuple(line for line in following.group(2).splitlines()
-                                 if line.strip() and line.strip() != "...")
+                shown = following.group(2).splitlines()
+                expected = tuple(line for line in shown if line.strip() and line.strip() != "...")
+                whole = all(line.strip() != "..." for line in shown)
             found.append(Example(path.name, text.count("\n", 0, block.start()) + 1,
-                                 block.group(1), block.group(2), expected))
+                                 block.group(1), block.group(2), expected, whole))
     return found
 
 
@@ -72,5 +76,14 @@ def test_guide_example_runs(example: Example, site_server: LiveServer, state_dir
     done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=120, check=False)
     assert done.returncode == 0, f"{example.id} failed:\n{done.stdout}\n{done.stderr}"
+    printed = [line.rstrip() for line in done.stdout.splitlines() if line.strip()]
+    if example.whole and example.expected:
+        assert printed == [line.rstrip() for line in example.expected], (
+            f"{example.id}: the guide shows\n" + "\n".join(example.expected)
+            + "\nbut it prints\n" + done.stdout)
+        return
+    at = 0
     for line in example.expected:
-        assert line in done.stdout, f"{example.id}: {line!r} not in output:\n{done.stdout}"
+        found = next((i for i in range(at, len(printed)) if line.strip() in printed[i]), None)
+        assert found is not None, f"{example.id}: {line!r} not in output (in order):\n{done.stdout}"
+        at = found + 1

@@ -133,7 +133,11 @@ def ontology_graph(site: Site) -> Graph:
 
 def description(site: Site, iri: str) -> Graph:
     """The triples about one entity (its concise bounded description)."""
-    out = site.graph.cbd(URIRef(iri))
+    node = URIRef(iri)
+    out = site.graph.cbd(node)
+    for assignment, link in site.graph.subject_predicates(node):  # who-does-what rows on it
+        if link in (RG.role, RG.function, RG.model):
+            out.add((assignment, link, node))
     for prefix, namespace in PREFIXES.items():
         out.bind(prefix, namespace)
     return out

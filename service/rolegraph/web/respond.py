@@ -24,10 +24,12 @@ RDF_FORMATS: dict[str, tuple[str, str]] = {
     "text/turtle": ("turtle", ".ttl"),
     "application/ld+json": ("json-ld", ".jsonld"),
     "application/n-triples": ("nt", ".nt"),
+    "application/rdf+xml": ("xml", ".rdf"),
 }
 RDF_ALIASES = {"application/x-turtle": "text/turtle", "application/json": "application/ld+json",
                "text/plain": "application/n-triples"}
-SUFFIXES = {suffix: media for media, (_, suffix) in RDF_FORMATS.items()}
+SUFFIXES = {suffix: media for media, (_, suffix) in RDF_FORMATS.items()} | {
+    ".json": "application/ld+json"}  # what developers type first
 
 
 def page(template: str, status: int = 200, **context: Any) -> Response:
@@ -41,7 +43,7 @@ def choose(suffix: str, json_too: bool = False) -> str:
     """The media type to answer with: a file suffix wins, then Accept (406 if nothing fits)."""
     if suffix:
         if suffix not in SUFFIXES:
-            raise ProblemError(404, "Not Found", f"no '{suffix}' form (try .ttl, .jsonld or .nt)",
+            raise ProblemError(404, "Not Found", f"no '{suffix}' form (try {', '.join(SUFFIXES)})",
                                NOT_FOUND)
         return SUFFIXES[suffix]
     offered = [HTML, *RDF_FORMATS, *RDF_ALIASES, "application/xhtml+xml"]
