@@ -182,3 +182,4 @@ def test_two_dates_of_the_law_add_only_roles_that_hold_something(analysis: Analy
                    for h in report.cell(m, f).holders}
         assert set(diff.roles_added) | set(diff.roles_removed) <= holders
     assert analysis.diff("law@2026-01-01", "current").roles_added == []
+

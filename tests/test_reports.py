@@ -65,7 +65,7 @@ def test_xlsx_has_cover_matrix_and_frozen_headers(state: Path, tmp_path: Path) -
     path = tmp_path / "coverage.xlsx"
     run(state, "coverage", "--format", "xlsx", "-o", str(path))
     book = load_workbook(path)
-    assert book.sheetnames == ["About", "Matrix", "Cells"]
+    assert book.sheetnames == ["About", "Matrix", "Cells", "Names"]
     about = [row[1] for row in book["About"].iter_rows(values_only=True) if row[0] == "Snapshot"]
     assert about and len(str(about[0])) == 20
     assert book["Matrix"].freeze_panes == "B2" and book["Matrix"]["A1"].value == "function"

@@ -104,6 +104,16 @@ class RG(DefinedNamespace):
     quoteFrom: URIRef
     contactFrequency: URIRef
     contactFrequencyBasis: URIRef
+    # plain words for a child (ontology/plain-words.ttl)
+    plainName: URIRef
+    plainDescription: URIRef
+    plainQuestion: URIRef
+    plainFrequency: URIRef
+    plainContact: URIRef
+    plainContactSource: URIRef
+    plainTerm: URIRef
+    plainMeaning: URIRef
+    meetsChildIn: URIRef
     repealedBy: URIRef
     inForceFrom: URIRef
     inForceUntil: URIRef

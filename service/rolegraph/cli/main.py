@@ -23,6 +23,7 @@ from rolegraph.vocab import PREFIXES
 LAZY_COMMANDS = {
     "coverage": "rolegraph.cli.policy:coverage_command",
     "diff": "rolegraph.cli.policy:diff_command",
+    "brief": "rolegraph.cli.policy:brief_command",
     "check": "rolegraph.cli.policy:check_command",
     "validate": "rolegraph.cli.policy:validate_command",
     "serve": "rolegraph.cli.serve:serve",
@@ -32,6 +33,9 @@ LAZY_COMMANDS = {
     "card": "rolegraph.cli.trainer:card_command",
     "pack": "rolegraph.cli.trainer:pack_command",
     "timeline": "rolegraph.cli.trainer:timeline_command",
+    "whos-who": "rolegraph.cli.trainer:whos_who_command",
+    "slides": "rolegraph.cli.trainer:slides_command",
+    "export": "rolegraph.cli.export:export_command",
 }
 
 

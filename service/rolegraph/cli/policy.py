@@ -1,4 +1,6 @@
-"""Commands for policy teams: `rolegraph coverage`, `diff`, `check` and `validate`."""
+"""Commands for policy teams: `rolegraph coverage`, `diff`, `brief`, `check` and `validate`.
+Wherever they take a model, a proposal file (YAML, JSON or Turtle; FILE#slug for one of a
+Turtle file's models) names the model it proposes."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from rolegraph.analysis.questions import UnknownModel
 from rolegraph.cli.options import (
     emit,
     load_analysis,
+    naming,
     output_option,
     read_store_option,
     source_option,
@@ -71,22 +74,54 @@ def diff_command(
     a: str, b: str, fmt: str, output: Path | None, source: Path | None, state_dir: Path | None,
     store_url: str | None,
 ) -> None:
-    """What moves between model A and model B, and which provisions would need amending."""
-    analysis = load_analysis(source, state_dir, store_url)
+    """What moves between model A and model B, and which provisions would need amending.
+
+    A and B are model slugs, law@YYYY-MM-DD, or proposal files (examples/proposal.yaml)."""
+    analysis, (a, b) = naming(load_analysis(source, state_dir, store_url), [a, b])
     try:
         diff = analysis.diff(a, b)
     except UnknownModel as error:
         raise click.BadParameter(str(error)) from error
     report = analysis.report_for([a, b])
-    text = {
+    renderers: dict[str, Callable[[], str | bytes]] = {
         "table": lambda: reports.diff_table(diff, report),
         "md": lambda: reports.diff_markdown(diff, report),
         "csv": lambda: reports.diff_csv(diff, report),
         "json": lambda: json.dumps(
             reports.diff_records(diff, report), indent=2, ensure_ascii=False
         ),
-    }[fmt]()
-    emit(text, output)
+        "xlsx": lambda: reports.diff_xlsx(diff, report, analysis.version),
+    }
+    emit(renderers[fmt](), output)
+
+
+@click.command("brief")
+@click.argument("a")
+@click.argument("b")
+@click.option("--format", "fmt", type=click.Choice(["docx", "pdf"]), default="docx",
+              show_default=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The file to write.")
+@source_option
+@state_option
+@read_store_option
+def brief_command(
+    a: str, b: str, fmt: str, output: Path, source: Path | None, state_dir: Path | None,
+    store_url: str | None,
+) -> None:
+    """A policy brief of model A against model B: a one-page summary (what moves, what is
+    lost, what is contested and by whom, what to amend), then every citation and quote.
+
+    A and B are model slugs, law@YYYY-MM-DD, or proposal files (examples/proposal.yaml)."""
+    from rolegraph.present.brief import make_brief
+    from rolegraph.present.brief_render import render as render_brief
+
+    analysis, (a, b) = naming(load_analysis(source, state_dir, store_url), [a, b])
+    try:
+        brief = make_brief(analysis, a, b)
+    except UnknownModel as error:
+        raise click.BadParameter(str(error)) from error
+    emit(render_brief(brief, fmt), output)
 
 
 @click.command("check")

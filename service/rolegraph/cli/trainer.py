@@ -1,4 +1,5 @@
 """CLI commands for trainers: `rolegraph diagram`, `rolegraph card`, `rolegraph pack`,
+`rolegraph whos-who` (for children), `rolegraph slides`,
 `rolegraph timeline` (loaded by cli.py when one of them runs)."""
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from rolegraph.analysis.questions import Analysis, UnknownModel
 from rolegraph.cli.options import (
     emit,
     load_analysis,
+    naming,
     read_store_option,
     say,
     source_option,
     state_option,
 )
-from rolegraph.trainer import cards, diagrams, pack, render
+from rolegraph.trainer import cards, diagrams, pack, render, slides, whoswho
 from rolegraph.trainer import timeline as timeline_drawing
 from rolegraph.vocab import entity
 
@@ -45,7 +47,10 @@ def diagram_command(model: str, role: str | None, setting: str | None, compare: 
         raise click.UsageError("--changes-only needs --compare B")
     if fmt in ("png", "pdf") and output is None:
         raise click.UsageError(f"{fmt} needs -o FILE")
-    analysis = viewing(load_analysis(source, state_dir, store_url), [model, compare])
+    analysis, names = naming(load_analysis(source, state_dir, store_url),
+                             [model, *([compare] if compare else [])])
+    model, compare = names[0], (names[1] if compare else None)
+    analysis = viewing(analysis, [model, compare])
     facts = diagrams.collect(analysis)
     try:
         dot, mmd = diagrams.drawing(analysis, facts, model, role, setting, compare,
@@ -140,3 +145,58 @@ def viewing(analysis: Analysis, names: list[str | None]) -> Analysis:
         return analysis.viewing([n for n in names if n])
     except UnknownModel as error:
         raise click.BadParameter(str(error)) from error
+
+
+@click.command("whos-who")
+@click.option("--setting", default=whoswho.DEFAULT_SETTING, show_default=True,
+              help="Where the child lives or what is happening, e.g. foster-care.")
+@click.option("--model", default=whoswho.DEFAULT_MODEL, show_default=True,
+              help="The model, e.g. care-review-2022, or law@YYYY-MM-DD.")
+@click.option("--view", type=click.Choice(whoswho.VIEWS), default="child", show_default=True,
+              help="adults: add where each sentence comes from (assignment, law, quote).")
+@click.option("--format", "fmt", type=click.Choice(["html", "pdf"]), default="html",
+              show_default=True)
+@output_file
+@source_option
+@state_option
+@read_store_option
+def whos_who_command(setting: str, model: str, view: str, fmt: str, output: Path | None,
+                     source: Path | None, state_dir: Path | None,
+                     store_url: str | None) -> None:
+    """Who's who for a child or young person, in plain words (HTML, or an A4 PDF)."""
+    if fmt == "pdf" and output is None:
+        raise click.UsageError("pdf needs -o FILE")
+    analysis = viewing(load_analysis(source, state_dir, store_url), [model])
+    facts = diagrams.collect(analysis)
+    try:
+        page = whoswho.whos_who(analysis, facts, setting, model)
+    except LookupError as error:
+        raise click.BadParameter(str(error).strip("'\"")) from error
+    emit(whoswho.page_pdf(page, view) if fmt == "pdf" else whoswho.page_html(page, view),
+         output)
+
+
+@click.command("slides")
+@click.option("--model", required=True, help="The model, e.g. current or care-review-2022.")
+@click.option("--compare", help="Add a comparison with this model.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The .pptx file to write.")
+@source_option
+@state_option
+@read_store_option
+def slides_command(model: str, compare: str | None, output: Path, source: Path | None,
+                   state_dir: Path | None, store_url: str | None) -> None:
+    """A trainer's slide deck (PowerPoint): the child at the centre, one slide per role with
+    its functions and law, the comparison, time lines and sources; pictures and editable text."""
+    analysis, names = naming(load_analysis(source, state_dir, store_url),
+                             [model, *([compare] if compare else [])])
+    model, compare = names[0], (names[1] if compare else None)
+    analysis = viewing(analysis, [model, compare])
+    facts = diagrams.collect(analysis)
+    try:
+        body = slides.deck(analysis, facts, model, compare)
+    except (LookupError, UnknownModel) as error:
+        raise click.BadParameter(str(error).strip("'\"")) from error
+    except render.RenderError as error:
+        raise click.ClickException(str(error)) from error
+    emit(body, output)

@@ -1,36 +1,26 @@
 """Proposed models that users write (YAML, JSON or Turtle), turned into triples that the
-coverage shapes check exactly as they check the shipped models. The shipped data is never
-touched: the proposal is merged into a copy of the snapshot graph."""
+coverage shapes check exactly as they check the shipped models, plus the one check only a
+proposal gets (a holding it writes names its legal basis). The shipped data is never
+touched: the proposal is merged into a copy of the snapshot graph. The checks of the YAML
+itself (keys, slugs, provisions, with lines and suggestions) are graph/proposal_check.py's."""
 
 from __future__ import annotations
 
-import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
-from rdflib import RDF, RDFS, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, SKOS
+from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, SDO, SKOS
 
+from rolegraph.graph.proposal_check import Checker, Known, Written
 from rolegraph.graph.rdf import select
 from rolegraph.graph.sources import SourceError, parse_turtle
-from rolegraph.vocab import RG, entity, is_slug
+from rolegraph.vocab import RG, entity
 
 MAX_MODELS = 20  # per Turtle proposal: checking grows ~15 ms a model; this bounds a check
-STATUSES = ("in force", "proposed", "rejected", "withdrawn")
-KEYS = {
-    "slug",
-    "label",
-    "definition",
-    "based_on",
-    "status",
-    "proposed_by",
-    "roles",
-    "retires",
-    "assignments",
-    "sources",
-}
 
 
 @dataclass
@@ -137,26 +127,6 @@ def to_python(node: yaml.Node, where: str, lines: dict[str, int]) -> Any:
     return yaml.safe_load(yaml.serialize(node))
 
 
-@dataclass
-class Known:
-    """The slugs a proposal may use, read from the graph."""
-
-    roles: set[str]
-    functions: set[str]
-    models: set[str]
-
-    @classmethod
-    def of(cls, graph: Graph) -> Known:
-        def slugs(kind: URIRef) -> set[str]:
-            return {
-                str(s).rsplit("/", 1)[1]
-                for s in graph.subjects(RDF.type, kind)
-                if isinstance(s, URIRef)
-            }
-
-        return cls(slugs(RG.Role), slugs(RG.Function), slugs(RG.ReformModel))
-
-
 def yaml_proposal(path: Path, graph: Graph) -> Proposal:
     data, lines = compose(path)
     checker = Checker(str(path), lines, Known.of(graph))
@@ -171,12 +141,19 @@ def yaml_proposal(path: Path, graph: Graph) -> Proposal:
         raise ProposalError(str(path), checker.problems)
     model = entity("model", slug)
     triples = model_triples(model, data, roles, retires)
-    listed = set(assignments)
+    sources = Citations(triples, slug)
+    based = base_holdings(graph, entity("model", base)) if base is not None else {}
     for function, holders in assignments.items():
-        for role in holders:
-            add_assignment(triples, model, slug, role, function, path)
+        for held in holders:
+            node = entity("assignment", f"{slug}--{held.role}--{function}")
+            kept = based.get((held.role, function))
+            if kept is not None and not held.cited:  # the base's holder, listed again: its
+                copy_assignment(triples, graph, kept, node, model)  # basis and sources stay
+            else:
+                add_assignment(triples, node, model, slug, held, function, path, sources)
     if base is not None:
-        inherit(triples, graph, model, slug, entity("model", base), listed | retires, roles)
+        inherit(triples, graph, model, slug, entity("model", base), set(assignments) | retires,
+                roles)
     return Proposal([str(model)], triples)
 
 
@@ -199,21 +176,70 @@ def model_triples(model: URIRef, data: dict[str, Any], roles: set[str], retires:
     return triples
 
 
-def add_assignment(
-    triples: Graph, model: URIRef, slug: str, role: str, function: str, path: Path
-) -> None:
-    node = entity("assignment", f"{slug}--{role}--{function}")
+class Citations:
+    """The user's own citations (a URL, or words naming a paper), each made a source of the
+    proposal so that reports name it as they name the graph's sources."""
+
+    def __init__(self, triples: Graph, slug: str) -> None:
+        self.triples, self.slug = triples, slug
+        self.made: dict[str, URIRef] = {}
+
+    def iri(self, cited: str) -> URIRef:
+        if cited.startswith(SOURCE_NS):
+            return URIRef(cited)
+        if cited not in self.made:
+            node = entity("source", f"{self.slug}--cited-{len(self.made) + 1}")
+            self.triples.add((node, RDF.type, RG.Source))
+            self.triples.add((node, RDFS.label, Literal(cited[:200], lang="en")))
+            self.triples.add((node, SKOS.definition, Literal(f"Cited by the proposal: {cited}",
+                                                             lang="en")))
+            if cited.startswith(("https://", "http://")):
+                self.triples.add((node, SDO.url, Literal(cited, datatype=XSD.anyURI)))
+            self.made[cited] = node
+        return self.made[cited]
+
+
+SOURCE_NS = str(entity("source", "x"))[:-1]
+
+
+def add_assignment(triples: Graph, node: URIRef, model: URIRef, slug: str, held: Written,
+                   function: str, path: Path, sources: Citations) -> None:
     triples.add((node, RDF.type, RG.Assignment))
-    triples.add((node, RDFS.label, Literal(f"{role}: {function} ({slug})", lang="en")))
+    triples.add((node, RDFS.label, Literal(f"{held.role}: {function} ({slug})", lang="en")))
     triples.add((node, RDFS.comment, Literal(f"Proposed in {path.name}.", lang="en")))
     triples.add((node, RG.model, model))
-    triples.add((node, RG.role, entity("role", role)))
+    triples.add((node, RG.role, entity("role", held.role)))
     triples.add((node, RG.function, entity("function", function)))
-    triples.add((node, RG.confidence, Literal("stated")))
+    triples.add((node, RG.confidence, Literal(held.confidence or "stated")))
+    for law in held.bases:
+        triples.add((node, RG.basis, URIRef(law)))
+    for cited in held.sources:
+        triples.add((node, DCTERMS.source, sources.iri(cited)))
+    if held.quote:
+        triples.add((node, RG.quote, Literal(held.quote, lang="en")))
 
 
 INHERITED = """
 SELECT ?a ?role ?function WHERE { ?a rg:model ?base ; rg:role ?role ; rg:function ?function }"""
+
+
+def base_holdings(graph: Graph, base: URIRef) -> dict[tuple[str, str], URIRef]:
+    """The base model's assignments by (role slug, function slug)."""
+    return {(str(r.role).rsplit("/", 1)[1], str(r.function).rsplit("/", 1)[1]): URIRef(r.a)
+            for r in select(graph, INHERITED, base=base)}
+
+
+def copy_assignment(triples: Graph, graph: Graph, source: URIRef, node: URIRef,
+                    model: URIRef) -> None:
+    """The base model's assignment as the proposal's: its basis, sources, confidence and
+    disputes (a Position about it is about the copy too), marked prov:wasDerivedFrom it."""
+    for prop, value in graph.predicate_objects(source):
+        if prop != RG.model:
+            triples.add((node, prop, value))
+    triples.add((node, RG.model, model))
+    triples.add((node, PROV.wasDerivedFrom, source))
+    for position in graph.subjects(RG.about, source):
+        triples.add((position, RG.about, node))
 
 
 def inherit(
@@ -225,110 +251,64 @@ def inherit(
     skip: set[str],
     roles: set[str],
 ) -> None:
-    """Copy the base model's assignments of every function the proposal does not list,
-    keeping their basis, sources and confidence (and so their contested status)."""
-    for row in select(graph, INHERITED, base=base):
-        function, role = str(row.function).rsplit("/", 1)[1], str(row.role).rsplit("/", 1)[1]
-        if function in skip:
+    """Copy the base model's assignments of every function the proposal does not list, to
+    the roles the proposal keeps: a role it removes holds nothing under it (the function is
+    then without a holder, one violation, rather than held by a role that is not there)."""
+    for (role, function), source in base_holdings(graph, base).items():
+        if function in skip or role not in roles:
             continue
-        node = entity("assignment", f"{slug}--{role}--{function}")
-        for prop, value in graph.predicate_objects(row.a):
-            if prop != RG.model:
-                triples.add((node, prop, value))
-        triples.add((node, RG.model, model))
-        for position in graph.subjects(RG.about, row.a):  # disputes carry over with the claim
-            triples.add((position, RG.about, node))
+        copy_assignment(triples, graph, source, entity("assignment", f"{slug}--{role}--{function}"),
+                        model)
 
 
-class Checker:
-    """Collects every problem with its line, and suggests the closest known slugs."""
+# The check a proposal gets on top of the shipped coverage and policy shapes: every holding
+# it writes (not those it keeps from its base) names the law that gives it, or it is a
+# Warning (docs/proposals.md). Focus node: the function; sh:value: the model, as in
+# shapes/coverage.ttl, so the results read as coverage findings.
+PROPOSAL_SHAPES = """
+@prefix rg:   <https://w3id.org/rolegraph/def#> .
+@prefix sh:   <http://www.w3.org/ns/shacl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd:  <http://www.w3.org/2001/XMLSchema#> .
+@prefix rgprop: <https://w3id.org/rolegraph/shapes/proposal#> .
 
-    def __init__(self, path: str, lines: dict[str, int], known: Known) -> None:
-        self.path, self.lines, self.known = path, lines, known
-        self.problems: list[tuple[int | None, str]] = []
+rgprop: sh:declare
+    [ sh:prefix "rg" ; sh:namespace "https://w3id.org/rolegraph/def#"^^xsd:anyURI ] ,
+    [ sh:prefix "rdfs" ; sh:namespace "http://www.w3.org/2000/01/rdf-schema#"^^xsd:anyURI ] ,
+    [ sh:prefix "prov" ; sh:namespace "http://www.w3.org/ns/prov#"^^xsd:anyURI ] ,
+    [ sh:prefix "dcterms" ; sh:namespace "http://purl.org/dc/terms/"^^xsd:anyURI ] .
 
-    def fail(self, where: str, message: str) -> None:
-        self.problems.append((self.lines.get(where), message))
+rgprop:WithoutBasis a sh:NodeShape ;
+    rdfs:label "a proposed holding with no legal basis"@en ;
+    sh:targetClass rg:Function ;
+    sh:severity sh:Warning ;
+    sh:sparql [
+        sh:prefixes rgprop: ;
+        sh:message "MESSAGE" ;
+        sh:select \"\"\"
+            SELECT $this ?value ?modelLabel ?functionLabel ?roleLabel
+                   (IF(BOUND(?sourceLabel), CONCAT(" (proposed in ", ?sourceLabel, ")"),
+                       " (and it cites no source)") AS ?cited) WHERE {
+                ?a rg:model ?value ; rg:function $this ; rg:role ?role .
+                FILTER (?value IN (MODELS))
+                FILTER NOT EXISTS { ?a rg:basis ?basis }
+                FILTER NOT EXISTS { ?a prov:wasDerivedFrom ?kept }
+                ?value rdfs:label ?modelLabel . $this rdfs:label ?functionLabel .
+                ?role rdfs:label ?roleLabel .
+                OPTIONAL { SELECT ?a (MIN(STR(?label)) AS ?sourceLabel) WHERE {
+                    ?a dcterms:source/rdfs:label ?label } GROUP BY ?a }
+            }\"\"\" ] .
+"""
+WITHOUT_BASIS = ("Under {?modelLabel} '{?functionLabel}' is given to {?roleLabel} with no legal "
+                 "basis: no provision cited gives it to them, so the proposal needs new law "
+                 "for it{?cited}.")
+PLAIN_IRI = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
 
-    def unknown(self, where: str, value: str, kind: str, choices: set[str]) -> None:
-        close = difflib.get_close_matches(value, sorted(choices), n=3, cutoff=0.5)
-        hint = f"; closest known: {', '.join(close)}" if close else ""
-        self.fail(where, f"unknown {kind} slug '{value}' at {where}{hint}")
 
-    def check_header(self, data: dict[str, Any]) -> str:
-        for key in sorted(set(data) - KEYS):
-            self.fail(key, f"unknown key '{key}' (allowed: {', '.join(sorted(KEYS))})")
-        slug = data.get("slug")
-        if not isinstance(slug, str) or not is_slug(slug):
-            self.fail("slug", "'slug' must be a lower-case kebab-case name, e.g. my-council-2026")
-            slug = "proposal"
-        elif slug in self.known.models:
-            self.fail("slug", f"slug '{slug}' is a shipped model; choose a new name")
-        if not isinstance(data.get("label"), str):
-            self.fail("label", "'label' (a short title for the model) is required")
-        if data.get("status", "proposed") not in STATUSES:
-            self.fail("status", f"'status' must be one of: {', '.join(STATUSES)}")
-        base = data.get("based_on")
-        if base is not None and base not in self.known.models:
-            self.unknown("based_on", str(base), "model", self.known.models)
-        return slug
-
-    def slug_list(self, value: Any, where: str, choices: set[str], kind: str) -> list[str]:
-        if isinstance(value, str):
-            located = [(where, value)]
-        elif isinstance(value, list):
-            located = [(f"{where}[{i}]", item) for i, item in enumerate(value)]
-        else:
-            self.fail(where, f"'{where}' must be a {kind} slug or a list of them")
-            return []
-        good = []
-        for path, item in located:
-            if str(item) in choices:
-                good.append(str(item))
-            else:
-                self.unknown(path, str(item), kind, choices)
-        return good
-
-    def roles(self, value: Any, graph: Graph, base: str | None) -> set[str]:
-        roles = self.known.roles
-        if isinstance(value, dict):
-            if base is None:
-                self.fail("roles", "'roles' with add/remove needs 'based_on'")
-                return set()
-            start = {
-                str(r).rsplit("/", 1)[1]
-                for r in graph.objects(entity("model", base), RG.includesRole)
-            }
-            added = self.slug_list(value.get("add", []), "roles.add", roles, "role")
-            removed = self.slug_list(value.get("remove", []), "roles.remove", roles, "role")
-            return (start | set(added)) - set(removed)
-        if value is None:
-            if base is None:
-                self.fail("roles", "'roles' (the roles that exist under the model) is required")
-                return set()
-            return {
-                str(r).rsplit("/", 1)[1]
-                for r in graph.objects(entity("model", base), RG.includesRole)
-            }
-        return set(self.slug_list(value, "roles", roles, "role"))
-
-    def assignments(self, value: Any, retires: set[str], inherits: bool) -> dict[str, list[str]]:
-        if not isinstance(value, dict):
-            self.fail("assignments", "'assignments' must map function slugs to role slugs")
-            return {}
-        result: dict[str, list[str]] = {}
-        for function, holders in value.items():
-            if function not in self.known.functions:
-                self.unknown(f"assignments.{function}", function, "function", self.known.functions)
-                continue
-            result[function] = self.slug_list(
-                holders, f"assignments.{function}", self.known.roles, "role"
-            )
-        missing = self.known.functions - set(value) - retires
-        if missing and not inherits:
-            self.fail(
-                "assignments",
-                "functions not assigned (list each, retire it, or set "
-                f"'based_on' to inherit): {', '.join(sorted(missing))}",
-            )
-        return result
+def proposal_shapes(models: list[str]) -> Graph:
+    """PROPOSAL_SHAPES for these proposed models (IRIs that cannot break the query only)."""
+    listed = ", ".join(f"<{m}>" for m in models if PLAIN_IRI.match(m))
+    shapes = Graph()
+    text = PROPOSAL_SHAPES.replace("MODELS", listed or "<urn:none>")
+    shapes.parse(data=text.replace("MESSAGE", WITHOUT_BASIS), format="turtle")
+    return shapes

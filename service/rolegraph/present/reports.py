@@ -1,4 +1,5 @@
-"""Coverage reports and model diffs as text tables, Markdown, CSV, JSON and XLSX."""
+"""Coverage reports and model diffs as text tables, Markdown, CSV and JSON (and XLSX through
+present/spreadsheet.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import csv
 import io
 import json
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 
 from rolegraph.analysis.coverage import LEGEND, CoverageReport, Holder, slug
@@ -14,7 +14,7 @@ from rolegraph.analysis.diff import ModelDiff
 from rolegraph.present.tables import render
 
 COVERAGE_FORMATS = ("table", "csv", "json", "xlsx", "md")
-DIFF_FORMATS = ("table", "md", "csv", "json")
+DIFF_FORMATS = ("table", "md", "csv", "json", "xlsx")
 
 
 # --- coverage ---------------------------------------------------------------------------
@@ -158,63 +158,16 @@ def coverage_json(report: CoverageReport, version: str) -> str:
 
 
 def coverage_xlsx(report: CoverageReport, version: str) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
+    """The matrix, its cells and a lookup of names as a workbook (present/spreadsheet.py)."""
+    from rolegraph.present.spreadsheet import coverage_xlsx as workbook
 
-    fills = {"Violation": "F4B6B6", "Warning": "FBE3A4", "Info": "CFE2F3"}
-    book = Workbook()
-    cover = book.active
-    assert cover is not None
-    cover.title = "About"
-    for row in [
-        ["rolegraph coverage matrix"],
-        [
-            "What it is",
-            "For each function (rows) and reform model (columns): who holds the "
-            "function, and what the SHACL coverage checks found.",
-        ],
-        ["Snapshot", version],
-        ["Date", date.today().isoformat()],
-        [
-            "Counts",
-            ", ".join(
-                f"{len(report.of(s))} {s.lower()}(s)" for s in ("Violation", "Warning", "Info")
-            ),
-        ],
-        [],
-        ["Legend"],
-        *([line] for line in LEGEND),
-    ]:
-        cover.append(row)
-    cover["A1"].font = Font(bold=True, size=14)
-    cover.column_dimensions["A"].width, cover.column_dimensions["B"].width = 18, 100
+    return workbook(report, version)
 
-    matrix = book.create_sheet("Matrix")
-    headers, rows = coverage_rows(report)
-    matrix.append(headers)
-    for f, row in zip(report.functions, rows, strict=True):
-        matrix.append(row)
-        for col, m in enumerate(report.models, start=2):
-            if severity := report.cell(m, f).severity:
-                matrix.cell(matrix.max_row, col).fill = PatternFill(
-                    "solid", fgColor=fills[severity]
-                )
-    for cell in matrix[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True)
-    matrix.freeze_panes = "B2"
-    matrix.column_dimensions["A"].width = 38
 
-    detail = book.create_sheet("Cells")
-    detail.append(
-        ["model", "function", "holders", "confidence", "basis", "sources", "severity", "findings"]
-    )
-    for line in csv.reader(io.StringIO(coverage_csv(report)).readlines()[1:]):
-        detail.append(line)
-    detail.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+def diff_xlsx(diff: ModelDiff, report: CoverageReport, version: str) -> bytes:
+    from rolegraph.present.spreadsheet import diff_xlsx as workbook
+
+    return workbook(diff, report, version)
 
 
 # --- diffs ------------------------------------------------------------------------------
@@ -236,7 +189,7 @@ def holders_text(holders: Sequence[Holder], retired: bool, report: CoverageRepor
 def citation(holder: Holder, report: CoverageReport) -> str:
     """The legal basis, or failing that the sources, of one holder's assignment."""
     cited = holder.bases or holder.sources
-    return ", ".join(report.label(c) for c in cited)
+    return ", ".join(report.label(c) for c in cited) or "nothing cited"
 
 
 def diff_records(diff: ModelDiff, report: CoverageReport) -> dict[str, Any]:

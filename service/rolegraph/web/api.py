@@ -5,33 +5,27 @@ so the API and the pages cannot disagree."""
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request
 
 from rolegraph import __version__
 from rolegraph.analysis.coverage import slug
-from rolegraph.graph.proposal import ProposalError
 from rolegraph.present import law, reports
 from rolegraph.present.evidence import CONFIDENCES
 from rolegraph.present.records import NotFound
 from rolegraph.web import served
 from rolegraph.web.problems import ProblemError
+from rolegraph.web.proposals import (
+    PROPOSAL_MAX_BYTES,
+    CheckedProposal,
+    checked_proposal,
+    wants_html,
+)
 from rolegraph.web.respond import HTML, evidence_json, plain, raw_json, to_json
 from rolegraph.web.site import NOT_FOUND, evidence_of, not_found, site
 
 bp = Blueprint("api", __name__)
-
-PROPOSAL_MAX_BYTES = 256 * 1024
-INVALID_PROPOSAL = "https://w3id.org/rolegraph/problems/invalid-proposal"
-# Upload media type -> the file suffix Analysis.check reads it by.
-PROPOSAL_TYPES = {"text/turtle": ".ttl", "application/x-turtle": ".ttl",
-                  "application/json": ".json", "application/yaml": ".yaml",
-                  "application/x-yaml": ".yaml", "text/yaml": ".yaml"}
-PROPOSAL_SUFFIXES = {".ttl", ".turtle", ".json", ".yaml", ".yml"}
 
 
 @bp.get("/api")
@@ -87,7 +81,8 @@ def coverage() -> Response:
     s = site()
     try:
         report = s.filtered_report(request.args.get("setting", ""), request.args.get("role", ""),
-                                   request.args.getlist("model") or None)
+                                   request.args.getlist("model") or None,
+                                   request.args.get("severity", ""))
     except (NotFound, LookupError) as error:
         raise not_found(NotFound(str(error))) from error
     return raw_json(reports.coverage_json(report, served().version))
@@ -112,75 +107,82 @@ def evidence() -> Response:
     return evidence_json(evidence_of(site()))
 
 
-# --- checking a proposal ----------------------------------------------------------------------
+# --- checking a proposal ---------------------------------------------------------------------
+# One form (templates/validate.html): a file or pasted text, then buttons that post it to
+# /validate (check), /validate/compare, /validate/results.csv|xlsx and /validate/brief.docx|pdf
+# (web/briefs.py). Every /validate/... path shares the /validate rate limit (ratelimit.py).
+
+TEMPLATE = "proposals/template.yaml"  # in templates/: the downloadable starting point
+RESULT_FORMATS = {"csv": "text/csv; charset=utf-8",
+                  "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
 
 @bp.get("/validate")
 def validate_form() -> Response:
     site()
-    body = render_template("validate.html", version=served().version, result=None,
-                           title="Check a proposed model")
-    return Response(body, mimetype=HTML)
+    return validate_page(None)
+
+
+@bp.get("/validate/template.yaml")
+def validate_template() -> Response:
+    """A proposal to start from: every key, commented (docs/proposals.md)."""
+    body = render_template(TEMPLATE)
+    return Response(body, mimetype="application/yaml", headers={
+        "Content-Disposition": 'attachment; filename="proposal-template.yaml"'})
 
 
 @bp.post("/validate")
 @bp.post("/api/validate")
 def validate() -> Response:
     """Check a proposed model (Turtle, YAML or JSON) against the graph: the coverage report."""
-    s = site()
-    data, suffix = proposal_upload()
-    with tempfile.TemporaryDirectory(prefix="rolegraph-proposal-") as folder:
-        path = Path(folder) / f"proposal{suffix}"
-        path.write_bytes(data)
-        try:
-            report = s.analysis.check(path)
-        except ProposalError as error:
-            problems = [{"line": line, "message": message} for line, message in error.problems]
-            raise ProblemError(422, "Invalid proposal", "; ".join(
-                message for _, message in error.problems), INVALID_PROPOSAL,
-                {"errors": problems}) from error
+    proposal = checked_proposal()
+    report = proposal.report()
     records = json.loads(reports.coverage_json(report, served().version))
     records["conforms"] = not report.of("Violation")
     if wants_html():
-        body = render_template("validate.html", version=served().version, result=records,
-                               title="Check a proposed model")
-        return Response(body, mimetype=HTML)
+        return validate_page(records, proposal)
     return to_json(records)
 
 
-def wants_html() -> bool:
-    return request.accept_mimetypes.best_match(["application/json", HTML]) == HTML and (
-        request.accept_mimetypes[HTML] > request.accept_mimetypes["application/json"])
+@bp.post("/validate/results.<any(csv, xlsx):fmt>")
+def validate_results(fmt: str) -> Response:
+    """The check's results as a file: one row per cell (CSV), or the workbook (XLSX)."""
+    proposal = checked_proposal()
+    report = proposal.report()
+    body: str | bytes = (reports.coverage_csv(report) if fmt == "csv"
+                         else reports.coverage_xlsx(report, served().version))
+    return Response(body, mimetype=RESULT_FORMATS[fmt], headers={
+        "Content-Disposition": f'attachment; filename="{proposal.slug}-check.{fmt}"'})
 
 
-def proposal_upload() -> tuple[bytes, str]:
-    """The proposal's bytes (a multipart `proposal` file, or the body) and its suffix."""
-    length = request.content_length
-    if length is not None and length > PROPOSAL_MAX_BYTES:
-        raise too_large()
-    upload = request.files.get("proposal")
-    if upload is not None:
-        data = upload.read(PROPOSAL_MAX_BYTES + 1)
-        suffix = os.path.splitext(upload.filename or "")[1].lower()
-        if suffix not in PROPOSAL_SUFFIXES:
-            suffix = PROPOSAL_TYPES.get(upload.mimetype, ".yaml")
-    else:
-        data = request.get_data(cache=False)
-        suffix = PROPOSAL_TYPES.get(request.mimetype, "")
-        if not suffix:
-            raise ProblemError(415, "Unsupported Media Type",
-                               "send the proposal as text/turtle, application/json or "
-                               "application/yaml, or as a multipart form field 'proposal'")
-    if len(data) > PROPOSAL_MAX_BYTES:
-        raise too_large()
-    if not data.strip():
-        raise ProblemError(400, "Bad Request", "the proposal is empty", INVALID_PROPOSAL)
-    return data, suffix
+@bp.post("/validate/compare")
+def validate_compare() -> Response:
+    """The proposal against a model (current law unless `against` names another): what
+    moves, what is lost, what to amend; HTML for the form, JSON for programs."""
+    proposal = checked_proposal()
+    against = proposal.against()
+    diff = proposal.view.diff(against, proposal.slug)
+    report = proposal.view.report_for([against, proposal.slug])
+    if not wants_html():
+        return to_json({"snapshot": served().version, **reports.diff_records(diff, report)})
+    records = json.loads(reports.coverage_json(proposal.report(), served().version))
+    records["conforms"] = not proposal.report().of("Violation")
+    return validate_page(records, proposal, reports.diff_sections(diff, report))
 
 
-def too_large() -> ProblemError:
-    return ProblemError(413, "Proposal too large",
-                        f"a proposal may be at most {PROPOSAL_MAX_BYTES // 1024} KiB",
-                        "https://w3id.org/rolegraph/problems/request-too-large")
+def validate_page(result: dict[str, Any] | None, proposal: CheckedProposal | None = None,
+                  comparison: list[tuple[str, list[str], list[list[str]]]] | None = None,
+                  ) -> Response:
+    s = site()
+    models = [(slug(m), label) for m, label in s.analysis.report.models.items()
+              if slug(m) != "statutory-system"]
+    body = render_template("validate.html", version=served().version, result=result,
+                           title="Check a proposed model", text=proposal.text if proposal else "",
+                           models=models, against=proposal.against() if proposal else "current",
+                           comparison=comparison,
+                           proposal_label=(proposal.view.report.models[proposal.models[0]]
+                                           if proposal else ""))
+    return Response(body, mimetype=HTML)
 
 
 # --- OpenAPI ----------------------------------------------------------------------------------

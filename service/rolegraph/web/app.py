@@ -25,11 +25,15 @@ from rolegraph.web import (
     Served,
     api,
     bodylimit,
+    briefs,
+    children,
     conditional,
+    data,
     ops,
     pages,
     problems,
     ratelimit,
+    search,
     site,
     sparql,
 )
@@ -49,9 +53,13 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(sparql.bp, url_prefix="/sparql")  # SPARQL 1.1 Protocol
     app.register_blueprint(ops.bp)  # /health, /ready, /.well-known/void
     app.register_blueprint(trainer.bp)  # /diagrams/..., /roles/{slug}/card
+    app.register_blueprint(children.bp)  # /whos-who/{setting}, /slides/{model}.pptx
     site.init_app(app)  # the coverage analysis, computed once before workers fork
     app.register_blueprint(pages.bp)  # pages, /id/{kind}/{slug}, /def, /legislation, /queries
     app.register_blueprint(api.bp)  # /api/..., /validate, /openapi.json
+    app.register_blueprint(search.bp)  # /search, /api/search
+    app.register_blueprint(data.bp)  # /data/ (the open release), "cite this" on every page
+    app.register_blueprint(briefs.bp)  # /briefs/{a}/{b}.docx|pdf, /validate/brief.docx|pdf
     # One CORS policy for every answer (read-only, no credentials): CORS_ORIGINS may read
     # (default any origin; never reflect origins with credentials).
     CORS(app, origins=app.config[config.CORS_ORIGINS], expose_headers=["ETag"], max_age=86400,

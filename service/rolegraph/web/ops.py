@@ -21,6 +21,7 @@ from rolegraph import config
 from rolegraph.query import safety
 from rolegraph.query.engine import FORMATS, GRAPH_FORMATS
 from rolegraph.web import problems, served
+from rolegraph.web.data import void_lines as release_void_lines
 from rolegraph.web.problems import ProblemError
 from rolegraph.web.sparql import GRAPH_TYPES, VOID, best_of
 
@@ -87,6 +88,7 @@ def void_triples(root: str) -> list[ox.Triple]:
         ox.Triple(dataset, void("vocabulary"), ox.NamedNode("https://w3id.org/rolegraph/def#")),
         ox.Triple(dataset, void("triples"), count(stats.get("total", 0))),
         ox.Triple(dataset, void("distinctSubjects"), count(stats.get("subjects", 0))),
+        *release_void_lines(dataset, root),  # the dumps, the licence, the version's date
     ]
 
 

@@ -30,7 +30,7 @@ from rolegraph.web.problems import PROBLEMS, ProblemError, to_response
 
 QUERY_PATHS: tuple[str, ...] = ("/sparql", "/query")
 VALIDATE_PATHS: tuple[str, ...] = ("/validate", "/api/validate")
-DRAW_PATHS: tuple[str, ...] = ("/diagrams", "/roles")
+DRAW_PATHS: tuple[str, ...] = ("/diagrams", "/roles", "/whos-who", "/slides", "/briefs")
 RATE_LIMITED = PROBLEMS + "rate-limited"
 MAX_CLIENTS = 10_000
 

@@ -1,0 +1,64 @@
+"""Policy briefs as downloads: /briefs/{a}/{b}.docx and .pdf for any two models (slugs or
+law@YYYY-MM-DD), and /validate/brief.docx|pdf for a posted proposal against a model (under
+/validate, so it shares that rate limit). The brief is present/brief.py's; a brief of two
+served models is kept per version, since a PDF takes a second to print."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from flask import Blueprint, Response
+
+from rolegraph.analysis.questions import UnknownModel
+from rolegraph.graph import lawtime
+from rolegraph.present.brief import FORMATS, make_brief
+from rolegraph.present.brief_render import render
+from rolegraph.vocab import is_slug
+from rolegraph.web import served
+from rolegraph.web.problems import ProblemError
+from rolegraph.web.proposals import checked_proposal
+from rolegraph.web.site import NOT_FOUND, site
+
+bp = Blueprint("briefs", __name__)
+
+KEPT = 16  # briefs of served models kept (a few hundred KB each)
+_kept: OrderedDict[tuple[str, str, str, str], bytes] = OrderedDict()
+_lock = threading.Lock()
+
+
+@bp.get("/briefs/<a>/<b>.<any(docx, pdf):fmt>")
+def brief(a: str, b: str, fmt: str) -> Response:
+    """The brief of model `a` against model `b`."""
+    for name in (a, b):
+        if not (is_slug(name) or lawtime.LAW.match(name)):
+            raise ProblemError(400, "Bad Request", f"'{name[:80]}' is not a model slug or "
+                               "law@YYYY-MM-DD, e.g. /briefs/current/care-review-2022.docx")
+    s = site()
+    key = (served().version, a, b, fmt)
+    with _lock:
+        body = _kept.get(key)
+    if body is None:
+        try:
+            body = render(make_brief(s.analysis, a, b), fmt)
+        except UnknownModel as error:
+            raise ProblemError(404, "Not Found", str(error), NOT_FOUND) from error
+        with _lock:
+            _kept[key] = body
+            while len(_kept) > KEPT:
+                _kept.popitem(last=False)
+    return download(body, fmt, f"brief-{a}-{b}".replace("@", "-"))
+
+
+@bp.post("/validate/brief.<any(docx, pdf):fmt>")
+def proposal_brief(fmt: str) -> Response:
+    """The brief of a posted proposal against `against` (current law unless named)."""
+    proposal = checked_proposal()
+    against = proposal.against()
+    body = render(make_brief(proposal.view, against, proposal.slug), fmt)
+    return download(body, fmt, f"brief-{against}-{proposal.slug}".replace("@", "-"))
+
+
+def download(body: bytes, fmt: str, name: str) -> Response:
+    return Response(body, mimetype=FORMATS[fmt], headers={
+        "Content-Disposition": f'attachment; filename="{name}.{fmt}"'})

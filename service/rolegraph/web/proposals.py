@@ -1,0 +1,129 @@
+"""A proposal posted to the service (a file, pasted text, or the body), checked against the
+served graph without storing anything: what the /validate routes (web/api.py) and the
+proposal's brief (web/briefs.py) share. Never a file a request names: the bytes go to a
+temporary file that only this module names."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import request
+
+from rolegraph.analysis.coverage import CoverageReport, slug
+from rolegraph.analysis.questions import Analysis, UnknownModel
+from rolegraph.graph import lawtime
+from rolegraph.graph.proposal import ProposalError
+from rolegraph.vocab import is_slug
+from rolegraph.web.problems import ProblemError
+from rolegraph.web.respond import HTML
+from rolegraph.web.site import NOT_FOUND, site
+
+PROPOSAL_MAX_BYTES = 256 * 1024
+INVALID_PROPOSAL = "https://w3id.org/rolegraph/problems/invalid-proposal"
+# Upload media type -> the file suffix Analysis.check reads it by.
+PROPOSAL_TYPES = {"text/turtle": ".ttl", "application/x-turtle": ".ttl",
+                  "application/json": ".json", "application/yaml": ".yaml",
+                  "application/x-yaml": ".yaml", "text/yaml": ".yaml"}
+PROPOSAL_SUFFIXES = {".ttl", ".turtle", ".json", ".yaml", ".yml"}
+
+
+@dataclass
+class CheckedProposal:
+    """A posted proposal, checked: the analysis with it added, and its model."""
+
+    view: Analysis
+    models: list[str]
+    text: str
+
+    @property
+    def slug(self) -> str:
+        return slug(self.models[0])
+
+    def report(self) -> CoverageReport:
+        return self.view.report.only(self.models)
+
+    def against(self) -> str:
+        """The model to compare with (`against`: a shipped slug or law@YYYY-MM-DD)."""
+        name = request.form.get("against") or request.args.get("against") or "current"
+        if not (is_slug(name) or lawtime.LAW.match(name)):
+            raise ProblemError(400, "Bad Request", f"'against' must be a model slug or "
+                               f"law@YYYY-MM-DD, not {name[:80]!r}")
+        try:
+            self.view.model(name)
+        except UnknownModel as error:
+            raise ProblemError(404, "Not Found", str(error), NOT_FOUND) from error
+        return name
+
+
+def checked_proposal() -> CheckedProposal:
+    """The posted proposal checked against the served graph (nothing is stored); 422 with
+    every problem and its line when it is malformed."""
+    s = site()
+    data, suffix = proposal_upload()
+    with tempfile.TemporaryDirectory(prefix="rolegraph-proposal-") as folder:
+        path = Path(folder) / f"proposal{suffix}"
+        path.write_bytes(data)
+        try:
+            view, models = s.analysis.proposing(path)
+        except ProposalError as error:
+            problems = [{"line": line, "message": message} for line, message in error.problems]
+            raise ProblemError(422, "Invalid proposal", "; ".join(
+                message for _, message in error.problems), INVALID_PROPOSAL,
+                {"errors": problems}) from error
+    return CheckedProposal(view, models, data.decode("utf-8", errors="replace"))
+
+
+def wants_html() -> bool:
+    return request.accept_mimetypes.best_match(["application/json", HTML]) == HTML and (
+        request.accept_mimetypes[HTML] > request.accept_mimetypes["application/json"])
+
+
+def proposal_upload() -> tuple[bytes, str]:
+    """The proposal's bytes (a multipart `proposal` file, the form's pasted `text`, or the
+    body) and its suffix."""
+    length = request.content_length
+    if length is not None and length > PROPOSAL_MAX_BYTES:
+        raise too_large()
+    upload = request.files.get("proposal")
+    if upload is not None and upload.filename:
+        data = upload.read(PROPOSAL_MAX_BYTES + 1)
+        suffix = os.path.splitext(upload.filename or "")[1].lower()
+        if suffix not in PROPOSAL_SUFFIXES:
+            suffix = PROPOSAL_TYPES.get(upload.mimetype, ".yaml")
+    elif request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        data = request.form.get("text", "").replace("\r\n", "\n").encode()
+        suffix = sniff(data)
+    else:
+        data = request.get_data(cache=False)
+        suffix = PROPOSAL_TYPES.get(request.mimetype, "")
+        if not suffix:
+            raise ProblemError(415, "Unsupported Media Type",
+                               "send the proposal as text/turtle, application/json or "
+                               "application/yaml, or as a multipart form field 'proposal'")
+    if len(data) > PROPOSAL_MAX_BYTES:
+        raise too_large()
+    if not data.strip():
+        raise ProblemError(400, "Bad Request", "the proposal is empty: choose a file or paste "
+                           "the proposal's text", INVALID_PROPOSAL)
+    return data, suffix
+
+
+def sniff(data: bytes) -> str:
+    """The suffix of pasted text: JSON opens with {, Turtle declares a prefix, else YAML."""
+    text = data.lstrip()
+    if text.startswith(b"{"):
+        return ".json"
+    if text.startswith((b"@prefix", b"@base", b"PREFIX", b"BASE", b"<")):
+        return ".ttl"
+    return ".yaml"
+
+
+def too_large() -> ProblemError:
+    return ProblemError(413, "Proposal too large",
+                        f"a proposal may be at most {PROPOSAL_MAX_BYTES // 1024} KiB",
+                        "https://w3id.org/rolegraph/problems/request-too-large")
+
+

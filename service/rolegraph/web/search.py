@@ -1,0 +1,86 @@
+"""Search: the box on every page answers at /search?q= (a page) and /api/search?q= (JSON,
+best first: {"results": [{"iri", "kind", "label", "snippet"}]}), from the served version's
+full-text index (present/search.py). The index is built from the read path once per Site,
+that is once per served version, following a remote store's version switches."""
+
+from __future__ import annotations
+
+import threading
+
+from flask import Blueprint, Response, current_app, request
+
+from rolegraph.present.search import MAX_QUERY, MAX_RESULTS, Answer, QueryProblem, SearchIndex
+from rolegraph.present.views import Site
+from rolegraph.query.reader import ReadError
+from rolegraph.query.remote import StoreError
+from rolegraph.web.problems import PROBLEMS, STORE_UNAVAILABLE, ProblemError
+from rolegraph.web.respond import page, to_json
+from rolegraph.web.site import site
+
+bp = Blueprint("search", __name__)
+
+INDEX = "rolegraph.search"  # key in app.extensions: (Site, its search index)
+BAD_SEARCH = PROBLEMS + "bad-search"
+_building = threading.Lock()
+
+
+def index_of(s: Site) -> SearchIndex:
+    """The search index of the Site's version, built once (~0.1 s) and kept with it."""
+    kept: tuple[Site, SearchIndex] | None = current_app.extensions.get(INDEX)
+    if kept is None or kept[0] is not s:
+        with _building:
+            kept = current_app.extensions.get(INDEX)
+            if kept is None or kept[0] is not s:
+                try:
+                    kept = (s, SearchIndex.of(s.analysis.reader))
+                except (ReadError, StoreError) as error:
+                    raise ProblemError(503, "The store did not answer",
+                                       f"Search reads the served version from the store, "
+                                       f"which did not answer: {error}",
+                                       STORE_UNAVAILABLE) from error
+                current_app.extensions[INDEX] = kept
+    return kept[1]
+
+
+def asked() -> tuple[str, int]:
+    """The search text and how many results to give (?limit=, 1 to MAX_RESULTS)."""
+    text = request.args.get("q", "")
+    limit = request.args.get("limit", "20")
+    if not limit.isdigit() or not 1 <= int(limit) <= MAX_RESULTS:
+        raise ProblemError(400, "Bad limit", f"limit must be a whole number from 1 to "
+                           f"{MAX_RESULTS}", BAD_SEARCH)
+    return text, int(limit)
+
+
+def answer(text: str, limit: int) -> Answer:
+    try:
+        return index_of(site()).search(text, limit)
+    except QueryProblem as problem:
+        raise ProblemError(400, "Bad search", str(problem), BAD_SEARCH) from problem
+
+
+@bp.get("/search")
+def search_page() -> Response:
+    """The results page; with no words, the search form alone."""
+    text, limit = asked()
+    if not text.strip():
+        return page("search.html", title="Search", query="", result=None, problem=None,
+                    max_query=MAX_QUERY)
+    try:
+        result = index_of(site()).search(text, limit)
+    except QueryProblem as problem:  # the page again, saying what to change
+        response = page("search.html", status=400, title="Search", query=text[:MAX_QUERY],
+                        result=None, problem=str(problem), max_query=MAX_QUERY)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    return page("search.html", title=f"Search: {result.query}", query=result.query,
+                result=result, problem=None, max_query=MAX_QUERY)
+
+
+@bp.get("/api/search")
+def search_api() -> Response:
+    """Search as JSON, best first."""
+    text, limit = asked()
+    result = answer(text, limit)
+    return to_json({"query": result.query, "searched": result.searched,
+                    "version": result.version, "results": [h.record() for h in result.hits]})
