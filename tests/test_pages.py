@@ -406,3 +406,30 @@ def test_every_rdf_form_of_an_entity_and_its_assignments(site_client: FlaskClien
     assert held and linked == held  # the role's RDF links every assignment it holds
     refused = site_client.get("/id/role/iro", headers={"Accept": "image/png"})
     assert refused.status_code == 406 and "Accept" in refused.headers["Vary"]
+
+
+def test_the_gallery_shows_queries_for_readers_not_implementation_notes() -> None:
+    """Comments in a gallery query speak to its reader (what a line asks), never about
+    engines, benchmarks or decision records."""
+    from rolegraph.query import gallery
+
+    for query in gallery.gallery().values():
+        notes = [line for line in query.text.splitlines() if line.strip().startswith("#")]
+        for note in notes:
+            assert not any(word in note.lower() for word in ("oxigraph", "bench", "decisions/",
+                                                             "rdflib", "todo")), (query.name, note)
+
+
+def test_json_ld_is_compacted_with_the_published_context(site_client: FlaskClient) -> None:
+    context = site_client.get("/context.jsonld")
+    assert context.status_code == 200 and context.mimetype == "application/ld+json"
+    prefixes = context.get_json()["@context"]
+    assert prefixes["rg"] == "https://w3id.org/rolegraph/def#"
+    answer = site_client.get("/id/role/iro.jsonld")
+    assert '</context.jsonld>; rel="http://www.w3.org/ns/json-ld#context"' in answer.headers["Link"]
+    assert 'rel="alternate"' in answer.headers["Link"]
+    document = answer.get_json()
+    assert document["@context"] == prefixes
+    expanded = list(ox.parse(answer.data, format=ox.RdfFormat.JSON_LD))
+    plain = list(ox.parse(site_client.get("/id/role/iro.nt").data, format=ox.RdfFormat.N_TRIPLES))
+    assert len(expanded) == len(plain)  # the context only shortens names

@@ -31,6 +31,7 @@ from rolegraph.web import served
 from rolegraph.web.problems import ProblemError
 from rolegraph.web.respond import (
     CACHE,
+    CONTEXT,
     HTML,
     choose,
     evidence_json,
@@ -114,6 +115,14 @@ def provision_by_iri() -> Response:
 
 
 # --- the ontology ------------------------------------------------------------------------------
+
+@bp.get("/context.jsonld")
+def jsonld_context() -> Response:
+    """The JSON-LD context every JSON-LD answer is compacted with."""
+    response = to_json(CONTEXT)
+    response.mimetype = "application/ld+json"
+    return response
+
 
 @bp.get("/def")
 @bp.get("/def<any('.ttl', '.jsonld', '.nt'):suffix>")

@@ -13,6 +13,7 @@ from rdflib import Graph
 
 from rolegraph.present.evidence import EvidenceSummary
 from rolegraph.present.records import Ref
+from rolegraph.vocab import PREFIXES
 from rolegraph.web import served
 from rolegraph.web.problems import ProblemError
 from rolegraph.web.site import NOT_FOUND
@@ -67,10 +68,21 @@ def alternates(path: str) -> str:
     return ", ".join([f'<{path}>; rel="alternate"; type="{HTML}"', *links])
 
 
+# The published JSON-LD context (/context.jsonld): rolegraph's prefixes, so every JSON-LD
+# answer reads "rg:role" and "role:iro" rather than full IRIs.
+CONTEXT: dict[str, Any] = {"@context": dict(PREFIXES)}
+CONTEXT_URL = "/context.jsonld"
+
+
 def rdf_response(graph: Graph, media: str) -> Response:
     fmt = RDF_FORMATS[media][0]
-    body = graph.serialize(format=fmt, encoding="utf-8")
+    extra: dict[str, Any] = {"context": CONTEXT["@context"]} if fmt == "json-ld" else {}
+    body = graph.serialize(format=fmt, encoding="utf-8", **extra)
     response = Response(body, mimetype=media)
+    if fmt == "json-ld":  # where the context it is compacted with is published
+        response.headers["Link"] = (f'<{CONTEXT_URL}>; '
+                                    'rel="http://www.w3.org/ns/json-ld#context"; '
+                                    'type="application/ld+json"')
     response.headers["Cache-Control"] = CACHE
     return response
 
@@ -81,7 +93,8 @@ def negotiated(path: str, suffix: str, graph: Callable[[], Graph],
     media = choose(suffix)
     response = html() if media == HTML else rdf_response(graph(), media)
     response.headers["Vary"] = "Accept"
-    response.headers["Link"] = alternates(path)
+    response.headers["Link"] = ", ".join(
+        link for link in (response.headers.get("Link"), alternates(path)) if link)
     if suffix:
         response.headers["Content-Location"] = path + suffix
     return response
