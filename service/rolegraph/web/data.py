@@ -7,7 +7,6 @@ dump, name the licence and date the version (web/ops.py asks `void_lines`)."""
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 from typing import Any
 
@@ -20,14 +19,13 @@ from rolegraph.present.views import Site
 from rolegraph.query.reader import ReadError
 from rolegraph.query.remote import StoreError
 from rolegraph.web import served_version
-from rolegraph.web.problems import STORE_UNAVAILABLE, ProblemError
+from rolegraph.web.problems import ProblemError
 from rolegraph.web.respond import CACHE, page
-from rolegraph.web.site import NOT_FOUND, SITE, site
+from rolegraph.web.site import NOT_FOUND, SITE, kept_with_site, site
 
 bp = Blueprint("data", __name__)
 
 RELEASE = "rolegraph.release"  # key in app.extensions: (Site, its release)
-_building = threading.Lock()
 VOID = "http://rdfs.org/ns/void#"
 DCTERMS = "http://purl.org/dc/terms/"
 OWL_VERSION_INFO = ox.NamedNode("http://www.w3.org/2002/07/owl#versionInfo")
@@ -35,21 +33,10 @@ XSD_DATE = ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")
 
 
 def release_of(s: Site) -> Release:
-    """The release of the Site's version, made once (~1 s) and kept with the Site."""
-    kept: tuple[Site, Release] | None = current_app.extensions.get(RELEASE)
-    if kept is None or kept[0] is not s:
-        with _building:
-            kept = current_app.extensions.get(RELEASE)
-            if kept is None or kept[0] is not s:
-                a = s.analysis
-                try:
-                    kept = (s, release.build(a.reader, a.graph, a.report, a.as_of))
-                except (ReadError, StoreError) as error:
-                    raise ProblemError(503, "The store did not answer",
-                                       f"The release is read from the store, which did not "
-                                       f"answer: {error}", STORE_UNAVAILABLE) from error
-                current_app.extensions[RELEASE] = kept
-    return kept[1]
+    """The release of the Site's version (about 1 s)."""
+    a = s.analysis
+    return kept_with_site(RELEASE, s, lambda: release.build(a.reader, a.graph, a.report, a.as_of),
+                          "The release")
 
 
 @bp.get("/data/")

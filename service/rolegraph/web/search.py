@@ -5,41 +5,23 @@ that is once per served version, following a remote store's version switches."""
 
 from __future__ import annotations
 
-import threading
-
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
 from rolegraph.present.search import MAX_QUERY, MAX_RESULTS, Answer, QueryProblem, SearchIndex
 from rolegraph.present.views import Site
-from rolegraph.query.reader import ReadError
-from rolegraph.query.remote import StoreError
-from rolegraph.web.problems import PROBLEMS, STORE_UNAVAILABLE, ProblemError
+from rolegraph.web.problems import PROBLEMS, ProblemError
 from rolegraph.web.respond import page, to_json
-from rolegraph.web.site import site
+from rolegraph.web.site import kept_with_site, site
 
 bp = Blueprint("search", __name__)
 
 INDEX = "rolegraph.search"  # key in app.extensions: (Site, its search index)
 BAD_SEARCH = PROBLEMS + "bad-search"
-_building = threading.Lock()
 
 
 def index_of(s: Site) -> SearchIndex:
-    """The search index of the Site's version, built once (~0.1 s) and kept with it."""
-    kept: tuple[Site, SearchIndex] | None = current_app.extensions.get(INDEX)
-    if kept is None or kept[0] is not s:
-        with _building:
-            kept = current_app.extensions.get(INDEX)
-            if kept is None or kept[0] is not s:
-                try:
-                    kept = (s, SearchIndex.of(s.analysis.reader))
-                except (ReadError, StoreError) as error:
-                    raise ProblemError(503, "The store did not answer",
-                                       f"Search reads the served version from the store, "
-                                       f"which did not answer: {error}",
-                                       STORE_UNAVAILABLE) from error
-                current_app.extensions[INDEX] = kept
-    return kept[1]
+    """The search index of the Site's version (about 0.1 s)."""
+    return kept_with_site(INDEX, s, lambda: SearchIndex.of(s.analysis.reader), "Search")
 
 
 def asked() -> tuple[str, int]:

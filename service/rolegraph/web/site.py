@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app
 
@@ -21,7 +21,7 @@ from rolegraph.query import gallery
 from rolegraph.query.reader import ReadError
 from rolegraph.query.remote import StoreError
 from rolegraph.web import SERVED, Served, problems, reader_of, served_version
-from rolegraph.web.problems import ProblemError
+from rolegraph.web.problems import STORE_UNAVAILABLE, ProblemError
 
 log = logging.getLogger("rolegraph.pages")
 
@@ -29,6 +29,8 @@ SITE = "rolegraph.site"  # key in app.extensions: the Sites, one per served vers
 EVIDENCE = "rolegraph.evidence"  # key in app.extensions: (Site, its evidence summary)
 NOT_FOUND = "https://w3id.org/rolegraph/problems/not-found"
 NO_SNAPSHOT = "https://w3id.org/rolegraph/problems/no-snapshot"
+T = TypeVar("T")
+_building = threading.Lock()  # one build at a time per worker, of whatever is kept
 
 
 def init_app(app: Flask) -> None:
@@ -109,12 +111,26 @@ def not_found_response(error: NotFound) -> Response:
 
 
 
-def evidence_of(s: Site) -> EvidenceSummary:
-    """The Site's evidence summary, computed once (0.1 s) and kept while the Site is served."""
-    kept: tuple[Site, EvidenceSummary] | None = current_app.extensions.get(EVIDENCE)
+def kept_with_site(key: str, s: Site, make: Callable[[], T], what: str) -> T:
+    """What `make` builds from the Site's version, built once per Site (so per version) and
+    kept with it; a store that does not answer while building is a 503 that names `what`."""
+    kept: tuple[Site, T] | None = current_app.extensions.get(key)
     if kept is None or kept[0] is not s:
-        kept = (s, evidence(s.graph))
-        current_app.extensions[EVIDENCE] = kept
+        with _building:
+            kept = current_app.extensions.get(key)
+            if kept is None or kept[0] is not s:
+                try:
+                    kept = (s, make())
+                except (ReadError, StoreError) as error:
+                    raise ProblemError(503, "The store did not answer",
+                                       f"{what} is read from the store, which did not "
+                                       f"answer: {error}", STORE_UNAVAILABLE) from error
+                current_app.extensions[key] = kept
     return kept[1]
+
+
+def evidence_of(s: Site) -> EvidenceSummary:
+    """The Site's evidence summary (0.1 s)."""
+    return kept_with_site(EVIDENCE, s, lambda: evidence(s.graph), "How sure is this?")
 
 
