@@ -5,17 +5,23 @@ broken same-origin link; screenshots go to test-output/screenshots/ for people t
 from __future__ import annotations
 
 import shutil
+import subprocess
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
 from conftest import REPO, LiveServer
+from PIL import Image
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from pypdf import PdfReader
 
 from rolegraph.analysis.questions import Analysis
 
 SHOTS = REPO / "test-output" / "screenshots"
+PRINTS = REPO / "test-output" / "print"
+A4 = (595.3, 841.9)  # points, portrait
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -177,3 +183,80 @@ def test_print_styles_hide_navigation(visit: Visit, site_server: LiveServer) -> 
     page.emulate_media(media="print")
     assert not page.locator(".site-header nav").is_visible()
     assert page.locator(".holding .cite").first.is_visible()
+
+
+def print_to_pdf(page: Page, name: str) -> tuple[PdfReader, list[Path]]:
+    """The page as Chromium prints it (its own @page size), and a PNG of each printed page
+    (pdftoppm, 50 dpi) under test-output/print/ for people to look at."""
+    PRINTS.mkdir(parents=True, exist_ok=True)
+    pdf = PRINTS / f"{name}.pdf"
+    for old in PRINTS.glob(f"{name}-*.png"):
+        old.unlink()
+    page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
+    subprocess.run(["pdftoppm", "-r", "50", "-png", str(pdf), str(PRINTS / name)], check=True)
+    return PdfReader(pdf), sorted(PRINTS.glob(f"{name}-*.png"))
+
+
+def squash(text: str) -> str:
+    """Text to compare with what a PDF gives back: ligatures (ﬁ, ﬃ) undone, no spaces."""
+    return "".join(unicodedata.normalize("NFKC", text).split()).replace("\u00ad", "")
+
+
+def inked_depth(png: Path) -> float:
+    """How far down the page (0 to 1) the lowest non-white pixel row is."""
+    with Image.open(png) as image:
+        grey = image.convert("L")
+        width, height = grey.size
+        pixels = grey.load()
+        assert pixels is not None
+        for y in range(height - 1, -1, -1):
+            if any(pixels[x, y] < 200 for x in range(0, width, 2)):  # type: ignore[operator]
+                return (y + 1) / height
+    return 0.0
+
+
+def test_coverage_matrix_prints_on_a4_landscape_with_every_column(
+    visit: Visit, site_server: LiveServer, analysis: Analysis
+) -> None:
+    page = visit.page
+    page.goto(site_server.url + "/coverage")
+    headers = page.locator("table.matrix thead th").all_inner_texts()
+    assert len(headers) == len(analysis.report.models) + 1  # the function column and each model
+    reader, pngs = print_to_pdf(page, "coverage")
+    first = reader.pages[0].mediabox
+    assert (round(float(first.width)), round(float(first.height))) == (842, 595)  # A4 landscape
+    assert all(round(float(p.mediabox.width)) == 842 for p in reader.pages)
+    # every model's column header is on the first printed page (nothing clipped at the right)
+    text = squash(reader.pages[0].extract_text())
+    missing = [h for h in headers if squash(h) not in text]
+    assert not missing, missing
+    # every function's row is printed somewhere, and the matrix is not cut off
+    everything = squash("".join(p.extract_text() for p in reader.pages))
+    rows = page.locator("table.matrix tbody th.fn").all_inner_texts()
+    assert len(rows) == len(analysis.report.functions)
+    assert [r for r in rows if squash(r) not in everything] == []
+    assert len(reader.pages) <= 6
+    # no printed page ends half empty except the last
+    assert all(inked_depth(png) > 0.6 for png in pngs[:-1]), [inked_depth(p) for p in pngs]
+    # and on screen the matrix still scrolls in its own box
+    page.emulate_media(media="screen")
+    assert page.locator(".matrix-scroll").evaluate("e => getComputedStyle(e).overflow") == "auto"
+
+
+def test_around_the_child_prints_without_wasted_pages(
+    visit: Visit, site_server: LiveServer
+) -> None:
+    page = visit.page
+    page.goto(site_server.url + "/around?setting=childrens-home&model=current")
+    people = page.locator(".person h2").all_inner_texts()
+    assert len(people) > 3
+    reader, pngs = print_to_pdf(page, "around-childrens-home")
+    size = reader.pages[0].mediabox
+    assert (round(float(size.width)), round(float(size.height))) == (595, 842)  # A4 portrait
+    depths = [inked_depth(png) for png in pngs]
+    # every page but the last is filled (the first no longer holds only the heading)
+    assert all(depth > 0.8 for depth in depths[:-1]), depths
+    text = squash("".join(p.extract_text() for p in reader.pages))
+    assert [p for p in people if squash(p) not in text] == []
+    assert "SkiptomaincontentAroundthechild" not in text  # screen-only parts are not printed
+    assert squash("Cite this") in text

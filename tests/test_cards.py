@@ -102,6 +102,17 @@ def test_pack_writes_every_card_and_diagram(runner: CliRunner, state_dir: Path, 
         assert f"card-{slug(role)}-care-review-2022.pdf" in names
     for ext in ("svg", "png", "pdf", "dot", "mmd"):
         assert f"diagram-care-review-2022.{ext}" in names
-    assert "compare-care-review-2022-vs-current.svg" in names
+    assert "compare-current-vs-care-review-2022.svg" in names  # today first (issue 18)
     assert "pack-care-review-2022.pdf" in names and "index.html" in names
     assert "card-iro-care-review-2022.pdf" not in names
+
+
+def test_a_card_written_to_a_file_carries_its_styles(runner: CliRunner, state_dir: Path,
+                                                      snapshot: object, tmp_path: Path) -> None:
+    """Opened from disk there is no /static/: the command writes the stylesheet into the page."""
+    out = tmp_path / "iro.html"
+    done = runner.invoke(main, ["card", "--role", "iro", "--format", "html", "-o", str(out),
+                                "--state-dir", str(state_dir)])
+    assert done.exit_code == 0, done.output
+    page = out.read_text()
+    assert "<style>" in page and "@page" in page and 'stylesheet" href="/static/' not in page

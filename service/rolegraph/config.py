@@ -37,6 +37,12 @@ VALIDATE_RATE_LIMIT = "VALIDATE_RATE_LIMIT"
 VALIDATE_RATE_LIMIT_BURST = "VALIDATE_RATE_LIMIT_BURST"
 DRAW_RATE_LIMIT = "DRAW_RATE_LIMIT"      # diagrams and cards (Graphviz, WeasyPrint)
 DRAW_RATE_LIMIT_BURST = "DRAW_RATE_LIMIT_BURST"  # a training pack's worth of cards at once
+# Work that is not a query, bounded like one: a killable child per call (query/safety.py
+# run_in_child); past the limit, 503 check-timeout / render-timeout. 0: in the worker, unbounded.
+VALIDATE_TIMEOUT = "VALIDATE_TIMEOUT"    # seconds per proposal check (/validate, /api/validate)
+RENDER_TIMEOUT = "RENDER_TIMEOUT"        # seconds per drawing, card, brief, who's who, slides
+# Drawings kept on disk per served version, shared by the workers (query/artefacts.py).
+RENDER_CACHE_MB = "RENDER_CACHE_MB"      # the folder's size bound, oldest out (0: off)
 # Not a Flask setting: read from the environment before the app exists (web/audit.py).
 AUDIT_LOG_ENV = "ROLEGRAPH_AUDIT_LOG"    # a file to record every open and connect (tests)
 
@@ -72,6 +78,9 @@ class DefaultConfig:
     VALIDATE_RATE_LIMIT_BURST: int = 10
     DRAW_RATE_LIMIT: float = 2.0
     DRAW_RATE_LIMIT_BURST: int = 60
+    VALIDATE_TIMEOUT: float = 10.0
+    RENDER_TIMEOUT: float = 15.0
+    RENDER_CACHE_MB: int = 256
     # Flask's own request-size limit: a bigger body is 413 before we read it.
     MAX_CONTENT_LENGTH: int = 1024 * 1024
     MAX_FORM_MEMORY_SIZE: int = 1024 * 1024

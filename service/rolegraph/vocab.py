@@ -12,8 +12,8 @@ ID = Namespace(BASE + "id/")
 LEG = Namespace("http://www.legislation.gov.uk/id/")
 # Lower-case kebab-case words; "--" joins the parts of an n-ary name (current--iro--refer-...).
 SLUG = re.compile(r"^[a-z0-9]+(?:--?[a-z0-9]+)*$")
-KINDS = ("role", "function", "model", "assignment", "organisation", "person", "setting",
-         "source", "position", "instrument")
+KINDS = ("role", "function", "model", "assignment", "relation", "organisation", "person",
+         "setting", "source", "position", "instrument", "independence")
 PREFIXES: dict[str, str] = {
     "rg": BASE + "def#",
     **{kind: f"{BASE}id/{kind}/" for kind in KINDS},
@@ -128,6 +128,13 @@ class RG(DefinedNamespace):
     hasIndependence: URIRef
     independenceKind: URIRef
     unverified: URIRef
+    # relations between roles (ontology/relations.ttl)
+    Relation: URIRef
+    Child: URIRef
+    theChild: URIRef
+    fromRole: URIRef
+    toRole: URIRef
+    relationKind: URIRef
 
 
 def entity(kind: str, slug: str) -> URIRef:

@@ -33,6 +33,9 @@ output_file = click.option("-o", "--output", type=click.Path(dir_okay=False, pat
 @click.option("--compare", help="Draw MODEL beside this model, marking what changes.")
 @click.option("--changes-only", is_flag=True,
               help="With --compare: leave out the functions that do not change.")
+@click.option("--flows", is_flag=True,
+              help="With --compare: one band per pair of roles, its width the number of "
+                   "functions that move from the role under MODEL to the role under B.")
 @click.option("--format", "fmt", type=click.Choice(diagrams.FORMATS), default="svg",
               show_default=True)
 @output_file
@@ -40,11 +43,15 @@ output_file = click.option("-o", "--output", type=click.Path(dir_okay=False, pat
 @state_option
 @read_store_option
 def diagram_command(model: str, role: str | None, setting: str | None, compare: str | None,
-                    changes_only: bool, fmt: str, output: Path | None, source: Path | None,
-                    state_dir: Path | None, store_url: str | None) -> None:
+                    changes_only: bool, flows: bool, fmt: str, output: Path | None,
+                    source: Path | None, state_dir: Path | None,
+                    store_url: str | None) -> None:
     """A role diagram of a model (Graphviz), or a comparison of two models."""
     if changes_only and not compare:
         raise click.UsageError("--changes-only needs --compare B")
+    if flows and (not compare or role or setting or changes_only):
+        raise click.UsageError("--flows needs --compare B (and no --role, --setting or "
+                               "--changes-only)")
     if fmt in ("png", "pdf") and output is None:
         raise click.UsageError(f"{fmt} needs -o FILE")
     analysis, names = naming(load_analysis(source, state_dir, store_url),
@@ -53,8 +60,11 @@ def diagram_command(model: str, role: str | None, setting: str | None, compare: 
     analysis = viewing(analysis, [model, compare])
     facts = diagrams.collect(analysis)
     try:
-        dot, mmd = diagrams.drawing(analysis, facts, model, role, setting, compare,
-                                    changes_only)
+        if flows and compare:
+            dot, mmd = diagrams.flows_drawing(analysis, facts, model, compare)
+        else:
+            dot, mmd = diagrams.drawing(analysis, facts, model, role, setting, compare,
+                                        changes_only)
     except (LookupError, UnknownModel) as error:
         raise click.BadParameter(str(error).strip("'\"")) from error
     try:
@@ -84,7 +94,7 @@ def card_command(role: str, model: str, fmt: str, output: Path | None, source: P
     except LookupError as error:
         raise click.BadParameter(str(error).strip("'\"")) from error
     page = cards.card_html([card])
-    emit(cards.card_pdf(page) if fmt == "pdf" else page, output)
+    emit(cards.card_pdf(page) if fmt == "pdf" else cards.standalone(page), output)
 
 
 @click.command("pack")
@@ -172,8 +182,8 @@ def whos_who_command(setting: str, model: str, view: str, fmt: str, output: Path
         page = whoswho.whos_who(analysis, facts, setting, model)
     except LookupError as error:
         raise click.BadParameter(str(error).strip("'\"")) from error
-    emit(whoswho.page_pdf(page, view) if fmt == "pdf" else whoswho.page_html(page, view),
-         output)
+    emit(whoswho.page_pdf(page, view) if fmt == "pdf"
+         else cards.standalone(whoswho.page_html(page, view)), output)
 
 
 @click.command("slides")

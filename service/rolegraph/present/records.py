@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from rdflib import URIRef
 
+from rolegraph import vocab
 from rolegraph.graph import lawtime
 from rolegraph.vocab import BASE, ONTOLOGY, RG
 
@@ -18,8 +19,7 @@ LEGISLATION = "http://www.legislation.gov.uk/id/"
 LEGISLATION_SITE = "https://www.legislation.gov.uk/"
 SCHEMA_URL = URIRef("https://schema.org/url")
 VANN_PREFIX = URIRef("http://purl.org/vocab/vann/preferredNamespacePrefix")
-KINDS = ("role", "function", "model", "assignment", "organisation", "person", "setting",
-         "source", "position", "instrument", "independence")
+KINDS = vocab.KINDS  # every kind of instance has a page
 LEGISLATION_PATH = re.compile(r"^[a-z]+/[0-9]{4}/[0-9]+(/[A-Za-z0-9-]+)*$")
 KEY_SETTINGS = ("foster-care", "childrens-home", "care-proceedings")
 

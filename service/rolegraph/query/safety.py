@@ -13,6 +13,7 @@ import ctypes
 import io
 import logging
 import os
+import pickle
 import re
 import resource
 import signal
@@ -21,7 +22,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, Pipe
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urljoin
 
 import pyoxigraph as ox
@@ -32,6 +33,7 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rolegraph.query.engine import FORMATS, ResultFormat
 
 log = logging.getLogger("rolegraph.safety")
+T = TypeVar("T")
 
 # Refusal kinds; web/sparql.py maps each to an HTTP status and a problem type.
 MALFORMED = "malformed"
@@ -302,10 +304,10 @@ class CachingRunner:
             if job in self._answers:
                 return
             self._answers[job] = answer
-            self.used += len(answer.body)
+            self.used += entry_cost(job, answer)
             while self.used > self.budget:
-                _, old = self._answers.popitem(last=False)
-                self.used -= len(old.body)
+                old_job, old = self._answers.popitem(last=False)
+                self.used -= entry_cost(old_job, old)
 
     def start(self) -> None:
         if isinstance(self.inner, ForkRunner):
@@ -313,6 +315,16 @@ class CachingRunner:
 
     def close(self) -> None:
         self.inner.close()
+
+
+# What one remembered answer holds beyond its body and query text: the QueryJob, the Answer
+# and the dictionary slot. Counted, so that many small answers (distinct queries with a few
+# rows each) cannot hold several times the budget (bench/soak.py).
+ENTRY_OVERHEAD = 512
+
+
+def entry_cost(job: QueryJob, answer: Answer) -> int:
+    return len(answer.body) + len(job.text) + ENTRY_OVERHEAD
 
 
 @dataclass
@@ -397,16 +409,21 @@ def crashed(status: int) -> Refusal:
     return Refusal(CRASHED, "the query process stopped unexpectedly; it has been restarted")
 
 
+def child_signals() -> None:  # pragma: no cover - child process
+    """A forked child's signals: gunicorn's worker handlers are not ours, and a stop signal
+    sent to the whole process group (systemd, Ctrl-C, killpg) must not kill the work a
+    worker is finishing in its graceful shutdown: the child ends on EOF when its worker
+    exits, on SIGKILL from the worker, or at a SIGALRM backstop."""
+    for number in (signal.SIGUSR1, signal.SIGUSR2, signal.SIGWINCH, signal.SIGALRM):
+        signal.signal(number, signal.SIG_DFL)
+    for number in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGHUP):
+        signal.signal(number, signal.SIG_IGN)
+
+
 def child_loop(conn: Connection, work: Work, timeout: float,
                memory_mb: int) -> None:  # pragma: no cover - child process
     """Serve jobs until the worker goes away (EOF on the pipe)."""
-    for number in (signal.SIGUSR1, signal.SIGUSR2, signal.SIGWINCH, signal.SIGALRM):
-        signal.signal(number, signal.SIG_DFL)  # gunicorn's worker handlers are not ours
-    # A stop signal sent to the whole process group (systemd, Ctrl-C, killpg) must not kill
-    # the query a worker is finishing in its graceful shutdown: the child ends on EOF when
-    # its worker exits, on SIGKILL from the worker, or at the SIGALRM backstop below.
-    for number in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGHUP):
-        signal.signal(number, signal.SIG_IGN)
+    child_signals()
     isolate_network()
     limit_memory(memory_mb)
     while True:
@@ -424,6 +441,106 @@ def child_loop(conn: Connection, work: Work, timeout: float,
             outcome = Refusal(CRASHED, f"internal error: {type(error).__name__}")
         signal.setitimer(signal.ITIMER_REAL, 0)
         conn.send(outcome)
+
+
+# --- any other bounded work: one call in a fresh killable child --------------------------
+
+class Overtime(Exception):
+    """`run_in_child`'s work ran past its time limit; the child was killed."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__(f"stopped at the time limit of {timeout:g} s")
+        self.timeout = timeout
+
+
+class ChildFailed(Exception):
+    """`run_in_child`'s child died without an answer (e.g. out of memory)."""
+
+
+def run_in_child(work: Callable[[], T], timeout: float, memory_mb: int = 0) -> T:
+    """`work()` in a forked child that is SIGKILLed, with every process it started, at
+    `timeout` seconds (Overtime); what the work raises is raised here. The same design as
+    ForkRunner, one fork per call: for work that is not a query (a proposal's SHACL check,
+    a drawing, a PDF), which needs the worker's memory as it is (copy-on-write) rather than
+    a job sent to a long-lived child. The work's value must pickle; it travels by pipe.
+    `timeout` <= 0 runs the work here, unbounded (as QUERY_ISOLATION=inline)."""
+    if timeout <= 0:
+        return work()
+    parent_end, child_end = Pipe(duplex=False)
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child, which only ever _exits
+        parent_end.close()
+        try:
+            os.setpgid(0, 0)  # its own group: a kill reaches Graphviz and any helper too
+            child_signals()
+            signal.setitimer(signal.ITIMER_REAL, timeout + 5)  # backstop if orphaned
+            limit_memory(memory_mb)
+            child_end.send(outcome_of(work))
+        finally:
+            os._exit(0)
+    child_end.close()
+    with contextlib.suppress(PermissionError, ProcessLookupError):
+        os.setpgid(pid, pid)  # set on both sides, so a kill right now reaches the group
+    kind: str
+    value: Any = None
+    try:
+        answered = parent_end.poll(timeout)
+        kind, value = parent_end.recv() if answered else ("overtime", None)
+    except (EOFError, OSError):
+        kind = "died"
+    finally:
+        status = end_child(pid)
+        parent_end.close()
+    if kind == "overtime":
+        raise Overtime(timeout)
+    if kind == "died":
+        raise ChildFailed(describe(status, "the child stopped"))
+    if kind == "value":
+        result: T = value
+        return result
+    raise rebuilt_error(value)
+
+
+def outcome_of(work: Callable[[], Any]) -> tuple[str, Any]:  # pragma: no cover - child
+    """The work's value, or what it raised as (class, args, attributes): exceptions with
+    their own __init__ (dataclasses) do not survive pickle's default round trip."""
+    try:
+        value = work()
+    except Exception as error:  # sent to the parent, which raises it
+        state = {k: v for k, v in vars(error).items() if k not in ("__traceback__",)}
+        payload: tuple[str, Any] = ("error", (type(error), error.args, state))
+    else:
+        payload = ("value", value)
+    try:
+        pickle.dumps(payload)
+    except Exception as error:
+        log.exception("a bounded call's outcome could not be sent")
+        payload = ("error", (RuntimeError, (f"unsendable outcome: {type(error).__name__}",), {}))
+    return payload
+
+
+def rebuilt_error(sent: tuple[type[BaseException], tuple[Any, ...], dict[str, Any]],
+                  ) -> BaseException:
+    cls, args, state = sent
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
+
+def end_child(pid: int) -> int:
+    """SIGKILL the child's process group (a no-op once it has exited) and reap it."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    return os.waitpid(pid, 0)[1]
+
+
+def describe(status: int, what: str) -> str:
+    if os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGABRT, signal.SIGSEGV):
+        return f"{what} (most likely it needed more memory than it may use)"
+    return f"{what} unexpectedly"
 
 
 CLONE_NEWUSER, CLONE_NEWNET = 0x10000000, 0x40000000

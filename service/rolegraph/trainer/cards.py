@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from rdflib import Graph, URIRef
@@ -228,12 +230,48 @@ def card_html(cards: list[RoleCard], title: str | None = None) -> str:
         cards=cards, kinds=kinds, title=title or (cards[0].title if cards else "role cards"))
 
 
+STATIC = Path(__file__).resolve().parent.parent / "static"
+PRINT_BASE = "https://rolegraph.invalid/"  # resolves the pages' /static/ links; never fetched
+
+
+STYLESHEET = re.compile(r'<link rel="stylesheet" href="/static/([a-z0-9-]+\.css)">')
+
+
+def standalone(html: str) -> str:
+    """A page with its /static/ stylesheets written into it, for a file opened away from the
+    service (the command line, the training pack): no security policy applies there."""
+    return STYLESHEET.sub(lambda m: f"<style>\n{(STATIC / m.group(1)).read_text()}</style>", html)
+
+
 def card_pdf(html: str) -> bytes:
-    """Print the card HTML to PDF with WeasyPrint (A4, the print styles in the template)."""
+    """Print the card HTML (or any page linking the package's /static/ stylesheets: the
+    who's who) to PDF with WeasyPrint: A4, the print styles in its stylesheet. The page
+    links its CSS, as the served page does under the Content-Security-Policy; WeasyPrint
+    reads it from the package and fetches nothing else."""
     from weasyprint import HTML  # heavy: imported when a PDF is asked for
 
-    pdf: bytes = HTML(string=html).write_pdf()
+    pdf: bytes = HTML(string=html, base_url=PRINT_BASE,
+                      url_fetcher=static_fetcher()).write_pdf()
     return pdf
+
+
+def static_fetcher() -> Any:
+    """A WeasyPrint URL fetcher that answers the package's /static/ files and refuses the rest."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class StaticFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint is untyped
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            path = urlsplit(url).path
+            name = path.removeprefix("/static/")
+            target = (STATIC / name).resolve()
+            if (not url.startswith(PRINT_BASE) or name == path
+                    or not target.is_relative_to(STATIC) or not target.is_file()):
+                raise ValueError(f"a printed page reads only rolegraph's own /static/: {url}")
+            kind = "text/css" if target.suffix == ".css" else "application/octet-stream"
+            return URLFetcherResponse(url, body=target.read_bytes(),
+                                      headers={"Content-Type": kind})
+
+    return StaticFetcher(fail_on_errors=True)
 
 
 __all__ = ["RG", "RoleCard", "card_html", "card_pdf", "role_card"]

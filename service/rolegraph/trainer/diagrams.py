@@ -20,11 +20,13 @@ if TYPE_CHECKING:
 
 from rolegraph.trainer.dot import comparison_dot, to_dot
 from rolegraph.trainer.facts import FORMATS, MARKS, Facts, collect
+from rolegraph.trainer.flows import flows_dot, flows_mermaid
 from rolegraph.trainer.mermaid import comparison_mermaid, to_mermaid
 from rolegraph.trainer.panels import Comparison, comparison, model_view
 
 __all__ = ["FORMATS", "MARKS", "Comparison", "Facts", "collect", "comparison", "comparison_dot",
-           "comparison_mermaid", "drawing", "model_view", "to_dot", "to_mermaid"]
+           "comparison_mermaid", "drawing", "flows_drawing", "model_view", "to_dot",
+           "to_mermaid"]
 
 
 def drawing(analysis: Analysis, facts: Facts, model: str, role: str | None,
@@ -36,3 +38,12 @@ def drawing(analysis: Analysis, facts: Facts, model: str, role: str | None,
         return comparison_dot(view, facts.report), comparison_mermaid(view, facts.report)
     single = model_view(facts, model, role, setting)
     return to_dot(single), to_mermaid(single)
+
+
+def flows_drawing(analysis: Analysis, facts: Facts, model: str, compare: str) -> tuple[str, str]:
+    """The DOT and Mermaid (Sankey) of the flows view: where `model`'s functions go under
+    `compare`, one band per pair of roles, its width the number of functions that move."""
+    for name in (model, compare):
+        facts.model(name)  # LookupError for an unknown name
+    diff = analysis.diff(model, compare)
+    return flows_dot(facts, diff), flows_mermaid(facts, diff)

@@ -26,6 +26,7 @@ from rolegraph.trainer.panels import (
     View,
     wrap,
 )
+from rolegraph.trainer.relations import CHILD, CHILD_NODE, child_node, dot_edges, legend_text
 
 # --- DOT ----------------------------------------------------------------------------------------
 
@@ -43,15 +44,20 @@ def to_dot(view: View) -> str:
     lines = [
         "digraph rolegraph {",
         f'  graph [fontname="{FONT}" rankdir=TB nodesep=0.25 ranksep=0.3 newrank=true '
-        'labelloc=t labeljust=l pad=0.3 bgcolor="white"];',
+        'forcelabels=true labelloc=t labeljust=l pad=0.3 bgcolor="white"];',
         f'  node [shape=plain fontname="{FONT}" fontsize=11];',
         "  edge [style=invis];",
-        f"  label=<{header_label(view.title, view.subtitle, view.marks_used, GRID_HELP)}>;",
+        "  label=<" + header_label(view.title, view.subtitle, view.marks_used, GRID_HELP,
+                                   legend_text() if view.relations else "") + ">;",
     ]
     previous: list[str] = []
-    for row in view.grid:
-        names = [node_name(key) for key in row]
+    grid = centred(view.grid) if view.child else view.grid
+    for row in grid:
+        names = [CHILD_NODE if key == CHILD else node_name(key) for key in row]
         for key, name in zip(row, names, strict=True):
+            if key == CHILD:
+                lines.append(child_node())
+                continue
             lines.append(f'  "{name}" [id="box--{name}" label=<{box_label(view.boxes[key])}>];')
         lines.append("  { rank=same; " + " ".join(f'"{n}";' for n in names) + " }")
         for index, below in enumerate(names):
@@ -61,8 +67,20 @@ def to_dot(view: View) -> str:
     lines.append(f'  "notes" [id="notes" label=<{notes_label(view.idle, view.retired)}>];')
     if previous:
         lines.append(f'  "{previous[0]}" -> "notes";')
+    nodes = {key: node_name(key) for key in view.boxes}
+    lines.extend(dot_edges(view.relations, view.relation_tips, nodes))
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def centred(grid: list[list[str]]) -> list[list[str]]:
+    """The grid with the child in the middle of its middle row (a row of its own if empty)."""
+    rows = [list(row) for row in grid]
+    if not rows:
+        return [[CHILD]]
+    middle = rows[len(rows) // 2]
+    middle.insert(len(middle) // 2, CHILD)
+    return rows
 
 
 GRID_HELP = "Each box is a role; under it, the functions it holds and their legal basis."
@@ -70,7 +88,8 @@ SPINE_HELP = ("Left: who holds each function under A; right: under B. The functi
               "place; marked rows change.")
 
 
-def header_label(title: str, subtitle: str, marks: list[str], help_text: str) -> str:
+def header_label(title: str, subtitle: str, marks: list[str], help_text: str,
+                 extra: str = "") -> str:
     legend = legend_cells(marks)
     kinds, words = legend[:len(KINDS) + 1], legend[len(KINDS) + 1:]
     span = 1
@@ -80,7 +99,9 @@ def header_label(title: str, subtitle: str, marks: list[str], help_text: str) ->
             f'<TR><TD ALIGN="LEFT" COLSPAN="{span}"><FONT POINT-SIZE="12">'
             f"Who does what for a child in care in England: {esc(subtitle)}. {esc(help_text)}"
             f'</FONT></TD></TR>'
-            f'<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLSPACING="3"><TR>{"".join(kinds)}'
+            + (f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="12">{esc(extra)}</FONT></TD></TR>'
+               if extra else "")
+            + f'<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLSPACING="3"><TR>{"".join(kinds)}'
             f'</TR></TABLE></TD></TR>'
             + (f'<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLSPACING="3"><TR><TD WIDTH="40"></TD>'
                f'{"".join(words)}</TR></TABLE></TD></TR>' if words else "")

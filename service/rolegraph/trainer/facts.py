@@ -4,11 +4,12 @@ kinds each drawing uses (colour *and* a word, so it reads in black and white).""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from rolegraph.analysis.coverage import CoverageReport, Holder, slug
 from rolegraph.graph.rdf import select
+from rolegraph.trainer.relations import Relation, relations_by_model
 from rolegraph.vocab import entity
 
 if TYPE_CHECKING:
@@ -120,6 +121,7 @@ class Facts:
     functions: dict[str, FunctionFacts]
     included: dict[str, frozenset[str]]
     settings: dict[str, str]  # setting IRI -> label
+    relations: dict[str, list[Relation]] = field(default_factory=dict)  # model IRI -> relations
 
     def model(self, name: str) -> str:
         # law@YYYY-MM-DD is the model law-YYYY-MM-DD (present once the analysis views it)
@@ -173,7 +175,7 @@ def collect(analysis: Analysis) -> Facts:
         included.setdefault(str(row.model), set()).add(str(row.role))
     setting_labels = {str(r.setting): str(r.label) for r in select(graph, SETTINGS)}
     return Facts(report, roles, functions, {m: frozenset(r) for m, r in included.items()},
-                 setting_labels)
+                 setting_labels, relations_by_model(graph))
 
 
 def short_name(alternatives: list[str]) -> str:

@@ -20,6 +20,7 @@ from rolegraph.trainer.panels import (
     Comparison,
     View,
 )
+from rolegraph.trainer.relations import Relation, edge_label
 
 # --- Mermaid -------------------------------------------------------------------------------------
 
@@ -73,7 +74,21 @@ def to_mermaid(view: View) -> str:
                 lines.append(f'  {rid} -->|"{mermaid_text(item.citation)}"| {fid}')
             else:
                 lines.append(f"  {rid} --> {fid}")
+    if view.child:
+        lines.append(f'  {mermaid_id("child")}(("the child")):::child')
+        lines.append("  classDef child fill:#ffe9a8,stroke:#b8860b,stroke-width:3px,color:#000")
+    for relation in view.relations:
+        lines.append(mermaid_relation(relation))
     return "\n".join(lines) + "\n"
+
+
+def mermaid_relation(relation: Relation) -> str:
+    """A relation as a labelled Mermaid link: solid when stated, dotted when not."""
+    start = mermaid_id("role", slug(relation.source))
+    end = mermaid_id("child") if relation.to_child else mermaid_id("role", slug(relation.target))
+    label = mermaid_text(edge_label(relation))
+    arrow = "==>" if relation.confidence == "stated" else "-.->"
+    return f'  {start} {arrow}|"{label}"| {end}'
 
 
 def comparison_mermaid(view: Comparison, report: CoverageReport) -> str:

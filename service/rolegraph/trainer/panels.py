@@ -20,6 +20,7 @@ from rolegraph.trainer.facts import (
     MARK_PRIORITY,
     Facts,
 )
+from rolegraph.trainer.relations import Relation, shown
 
 # --- One model: a grid of role boxes ------------------------------------------------------------
 
@@ -59,6 +60,9 @@ class View:
     idle: list[str]  # roles the model includes that hold nothing in the view
     retired: list[str]  # functions the model retires (in the view)
     marks_used: list[str]
+    relations: list[Relation] = field(default_factory=list)  # drawn: both ends in the view
+    child: bool = True  # the child at the centre (not in a one-role view)
+    relation_tips: dict[str, str] = field(default_factory=dict)  # relation IRI -> its law
 
 
 def model_view(facts: Facts, model: str, role: str | None = None,
@@ -95,8 +99,11 @@ def model_view(facts: Facts, model: str, role: str | None = None,
             if x in included and x not in boxes and (r is None or x == r)]
     used = sorted({k for b in boxes.values() for e in b.entries for k in e.marks},
                   key=MARK_PRIORITY.index)
+    drawn = shown(facts.relations.get(m, []), set(boxes))
+    if r is not None:
+        drawn = [x for x in drawn if r in (x.source, x.target)]
     return View(m, report.models[m], scope(facts, r, s), boxes, layout(boxes, facts), idle,
-                retired, used)
+                retired, used, drawn, r is None, {x.iri: x.tooltip(report) for x in drawn})
 
 
 def in_view(facts: Facts, setting: str | None) -> list[str]:

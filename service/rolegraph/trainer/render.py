@@ -1,9 +1,9 @@
 """DOT text -> SVG, PNG or PDF with Graphviz's `dot` (Debian's graphviz, installed by
-scripts/setup), through the `graphviz` Python package. Nothing is downloaded at run time."""
+scripts/setup), run as a subprocess with a time limit. Nothing is downloaded at run time."""
 
 from __future__ import annotations
 
-import graphviz
+import subprocess
 
 MEDIA_TYPES = {
     "svg": "image/svg+xml",
@@ -17,6 +17,9 @@ SUFFIXES = {"svg": "svg", "png": "png", "pdf": "pdf", "dot": "dot", "mermaid": "
 # down to fit it (never up); PNG at 300 dpi is print quality.
 A4_LANDSCAPE = "11.0,7.3"
 PNG_DPI = 300
+# Seconds one Graphviz run may take before it is killed (RenderError). A backstop for the
+# command line; the service bounds the whole drawing more tightly (RENDER_TIMEOUT).
+TIMEOUT = 120.0
 
 
 class RenderError(RuntimeError):
@@ -24,7 +27,7 @@ class RenderError(RuntimeError):
 
 
 def render(dot: str, fmt: str, *, dpi: int = PNG_DPI, fit: str | None = A4_LANDSCAPE,
-           pinned: bool = False) -> bytes:
+           pinned: bool = False, timeout: float = TIMEOUT) -> bytes:
     """Lay out `dot` and draw it as svg, png or pdf. SVG keeps its natural size (it zooms);
     PNG and PDF are fitted to `fit` (inches, "w,h"; None for natural size). `pinned`: every
     node carries its own pos (points) and size, drawn as given (neato -n2), for charts."""
@@ -37,15 +40,21 @@ def render(dot: str, fmt: str, *, dpi: int = PNG_DPI, fit: str | None = A4_LANDS
             attrs.append(f"dpi={dpi}")
         if attrs:
             source = with_graph_attrs(dot, " ".join(attrs))
+    # Graphviz's own command line (as graphviz.Source.pipe builds it), run with a time limit:
+    # the package's pipe has none, and a layout can run for minutes on a pathological graph.
+    engine = "neato" if pinned else "dot"
+    command = ["dot", f"-K{engine}", f"-T{fmt}", *(["-n2"] if pinned else [])]
     try:
-        data: bytes = graphviz.Source(source, engine="neato" if pinned else "dot").pipe(
-            format=fmt, quiet=True, neato_no_op=2 if pinned else None)
-    except graphviz.ExecutableNotFound as error:
+        done = subprocess.run(command, input=source.encode(), capture_output=True,
+                              timeout=timeout, check=False)
+    except FileNotFoundError as error:
         raise RenderError("Graphviz's `dot` is not installed: run scripts/setup "
                           "(Debian package graphviz)") from error
-    except graphviz.CalledProcessError as error:
-        raise RenderError(f"Graphviz refused the diagram: {error.stderr!r}") from error
-    return data
+    except subprocess.TimeoutExpired as error:  # run() has killed it
+        raise RenderError(f"Graphviz ran past its time limit of {timeout:g} s") from error
+    if done.returncode != 0:
+        raise RenderError(f"Graphviz refused the diagram: {done.stderr!r}")
+    return done.stdout
 
 
 def with_graph_attrs(dot: str, attrs: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ from rolegraph.graph import lawtime
 from rolegraph.trainer import render, timeline
 from rolegraph.trainer.diagrams import drawing
 from rolegraph.trainer.facts import FONT, KINDS, Facts
+from rolegraph.trainer.relations import KIND_STYLE, Relation, edge_label, shown
 
 if TYPE_CHECKING:
     from rolegraph.analysis.questions import Analysis
@@ -64,18 +66,18 @@ def role_slides(analysis: Analysis, facts: Facts, model: str) -> list[RoleSlide]
     return out
 
 
-def centre_dot(facts: Facts, slides: list[RoleSlide], title: str) -> str:
+def centre_dot(facts: Facts, slides: list[RoleSlide], title: str,
+               relations: Sequence[Relation] = ()) -> str:
     """The child in the middle, each role of the model around them, with how many functions
-    it holds for the child: a radial Graphviz layout (twopi)."""
+    it holds for the child, and the relations between them (data/relations.ttl) as labelled
+    arrows: a radial Graphviz layout (twopi)."""
     lines = ["graph centre {", f'  graph [layout=twopi, ranksep=1.5, overlap=false, '
              f'fontname="{FONT}", label="{quoted(title)}", labelloc=t, fontsize=22];',
              f'  node [fontname="{FONT}", fontsize=20, style="filled", penwidth=2];',
              f'  edge [fontname="{FONT}", fontsize=15, color="#777777"];',
              '  child [label="the child", shape=circle, width=1.6, fixedsize=true, '
              'fillcolor="#ffe9a8", color="#b8860b", fontsize=20, root=true];']
-    for index, s in enumerate(slides):
-        if not s.lines:
-            continue
+    for index, s in ring_order(slides, relations):
         kind = KINDS[s.kind]
         name = facts.roles[s.role].name if s.role in facts.roles else s.title
         shape = "box, style=\"filled,rounded\"" if kind.style == "rounded" else "box"
@@ -84,8 +86,39 @@ def centre_dot(facts: Facts, slides: list[RoleSlide], title: str) -> str:
                      f'fillcolor="{kind.fill}", color="{kind.border}"];')
         count = len(s.lines)
         lines.append(f'  child -- r{index} [label="{count} function{"s" if count > 1 else ""}"];')
+    node = {s.role: f"r{i}" for i, s in enumerate(slides) if s.lines}
+    for relation in shown(list(relations), set(node)):
+        colour, style = KIND_STYLE.get(relation.kind, ("#555555", "solid"))
+        head = "child" if relation.to_child else node[relation.target]
+        lines.append(f'  {node[relation.source]} -- {head} [dir=forward, color="{colour}", '
+                     f'fontcolor="{colour}", penwidth=2.5, '
+                     f'style="{style if relation.confidence == "stated" else "dotted"}", '
+                     f'label="{quoted(edge_label(relation))}"];')
     lines.append("}")
     return "\n".join(lines)
+
+
+def ring_order(slides: list[RoleSlide], relations: Sequence[Relation]
+               ) -> list[tuple[int, RoleSlide]]:
+    """The roles with functions, in the order to place them round the child: roles linked by
+    a relation next to each other (a walk of each linked group), so that the arrows between
+    them run round the ring rather than across the child; the unlinked roles last."""
+    present = {s.role: (i, s) for i, s in enumerate(slides) if s.lines}
+    links: dict[str, list[str]] = {}
+    for relation in shown(list(relations), set(present)):
+        if not relation.to_child:
+            links.setdefault(relation.source, []).append(relation.target)
+            links.setdefault(relation.target, []).append(relation.source)
+    order: list[str] = []
+    for start in sorted(links, key=lambda r: -len(links[r])):
+        stack = [start]
+        while stack:
+            role = stack.pop()
+            if role not in order:
+                order.append(role)
+                stack.extend(sorted(set(links[role]) - set(order), reverse=True))
+    order += [r for r in present if r not in order]
+    return [present[r] for r in order]
 
 
 def quoted(text: str) -> str:
@@ -120,11 +153,14 @@ def deck(analysis: Analysis, facts: Facts, model: str, compare: str | None = Non
               f"{title}" + (f"\ncompared with {other}" if other else "") +
               f"\nrolegraph version {analysis.version}: every line cites its law or source")
     slides = role_slides(analysis, facts, model)
-    centre = render.render(centre_dot(facts, slides, f"Around the child: {title}"), "png",
+    centre = render.render(centre_dot(facts, slides, f"Around the child: {title}",
+                                      facts.relations.get(m, [])), "png",
                            dpi=DPI, fit="12,6.2")
     add_picture(prs, "The child at the centre", centre,
                 "Each box is a role under this model; the number is how many functions it "
-                "holds. Colour and tag: who employs it (LA: the local authority; IND: "
+                "holds; coloured arrows are who appoints, visits, reports to, inspects or "
+                "represents whom, each from the law in the data. Colour and tag: who "
+                "employs it (LA: the local authority; IND: "
                 "independent of it; COURT: the court; OTHER: not stated).")
     for s in slides:
         add_role(prs, s)

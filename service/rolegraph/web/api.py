@@ -19,7 +19,7 @@ from rolegraph.web.problems import ProblemError
 from rolegraph.web.proposals import (
     PROPOSAL_MAX_BYTES,
     CheckedProposal,
-    checked_proposal,
+    checked_answer,
     wants_html,
 )
 from rolegraph.web.respond import HTML, evidence_json, plain, raw_json, to_json
@@ -134,8 +134,12 @@ def validate_template() -> Response:
 @bp.post("/validate")
 @bp.post("/api/validate")
 def validate() -> Response:
-    """Check a proposed model (Turtle, YAML or JSON) against the graph: the coverage report."""
-    proposal = checked_proposal()
+    """Check a proposed model (Turtle, YAML or JSON) against the graph: the coverage report
+    (in a killable child, VALIDATE_TIMEOUT: web/proposals.py checked_answer)."""
+    return checked_answer(validate_answer)
+
+
+def validate_answer(proposal: CheckedProposal) -> Response:
     report = proposal.report()
     records = json.loads(reports.coverage_json(report, served().version))
     records["conforms"] = not report.of("Violation")
@@ -147,19 +151,25 @@ def validate() -> Response:
 @bp.post("/validate/results.<any(csv, xlsx):fmt>")
 def validate_results(fmt: str) -> Response:
     """The check's results as a file: one row per cell (CSV), or the workbook (XLSX)."""
-    proposal = checked_proposal()
-    report = proposal.report()
-    body: str | bytes = (reports.coverage_csv(report) if fmt == "csv"
-                         else reports.coverage_xlsx(report, served().version))
-    return Response(body, mimetype=RESULT_FORMATS[fmt], headers={
-        "Content-Disposition": f'attachment; filename="{proposal.slug}-check.{fmt}"'})
+
+    def answer(proposal: CheckedProposal) -> Response:
+        report = proposal.report()
+        body: str | bytes = (reports.coverage_csv(report) if fmt == "csv"
+                             else reports.coverage_xlsx(report, served().version))
+        return Response(body, mimetype=RESULT_FORMATS[fmt], headers={
+            "Content-Disposition": f'attachment; filename="{proposal.slug}-check.{fmt}"'})
+
+    return checked_answer(answer)
 
 
 @bp.post("/validate/compare")
 def validate_compare() -> Response:
     """The proposal against a model (current law unless `against` names another): what
     moves, what is lost, what to amend; HTML for the form, JSON for programs."""
-    proposal = checked_proposal()
+    return checked_answer(compare_answer)
+
+
+def compare_answer(proposal: CheckedProposal) -> Response:
     against = proposal.against()
     diff = proposal.view.diff(against, proposal.slug)
     report = proposal.view.report_for([against, proposal.slug])
@@ -319,7 +329,7 @@ OPENAPI: dict[str, Any] = {
             "responses": {"200": json_ok("The coverage report of the proposal's models, with "
                                          "`conforms` false when a function has no holder"),
                           "400": PROBLEM, "413": PROBLEM, "415": PROBLEM, "422": PROBLEM,
-                          "429": PROBLEM}}},
+                          "429": PROBLEM, "503": PROBLEM}}},
         "/sparql": {"get": {
             "summary": "SPARQL 1.1 Protocol query (read-only)", "operationId": "sparqlQuery",
             "parameters": [{"name": "query", "in": "query", "required": True,

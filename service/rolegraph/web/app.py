@@ -14,6 +14,7 @@ import pyoxigraph as ox
 from flask import Flask
 from flask_compress import Compress
 from flask_cors import CORS
+from flask_talisman import Talisman
 
 from rolegraph import config
 from rolegraph.graph.build import current_snapshot
@@ -64,6 +65,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     # (default any origin; never reflect origins with credentials).
     CORS(app, origins=app.config[config.CORS_ORIGINS], expose_headers=["ETag"], max_age=86400,
          send_wildcard=True)
+    secure_headers(app)
     Compress(app)
     problems.register(app)
     conditional.init_app(app)  # ETags and 304s for every GET answer
@@ -76,6 +78,33 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     bodylimit.init_app(app)  # chunked bodies too: 413 past MAX_CONTENT_LENGTH
     ratelimit.init_app(app)  # outermost: 429 before any work (issue 8, SECURITY.md)
     return app
+
+
+# The Content-Security-Policy of every answer: the pages' scripts and styles come only from
+# /static/ (no inline script, no inline style, no eval; YASGUI included), nothing may frame
+# them, and forms post only here. Images and fonts may be data: URIs (YASGUI's icons).
+CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'", "data:"],
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
+def secure_headers(app: Flask) -> None:
+    """The safe headers on every answer, from flask-talisman: the CSP above, nosniff,
+    X-Frame-Options DENY, a Referrer-Policy. No HSTS and no HTTPS redirect: the service is
+    often served over plain HTTP on a local machine, behind a proxy that terminates TLS."""
+    Talisman(app, force_https=False, strict_transport_security=False,
+             session_cookie_secure=False, content_security_policy=CSP,
+             frame_options="DENY", referrer_policy="strict-origin-when-cross-origin",
+             x_content_type_options=True)
 
 
 def load_served(cfg: Mapping[str, Any]) -> Served:

@@ -1,7 +1,9 @@
 """Policy briefs as downloads: /briefs/{a}/{b}.docx and .pdf for any two models (slugs or
 law@YYYY-MM-DD), and /validate/brief.docx|pdf for a posted proposal against a model (under
 /validate, so it shares that rate limit). The brief is present/brief.py's; a brief of two
-served models is kept per version, since a PDF takes a second to print."""
+served models is kept per version (in memory, and on disk for all the workers:
+query/artefacts.py), since a PDF takes a second to print; each is printed in a killable
+child with a time limit (RENDER_TIMEOUT; a proposal's brief: VALIDATE_TIMEOUT, as its check)."""
 
 from __future__ import annotations
 
@@ -10,14 +12,15 @@ from collections import OrderedDict
 
 from flask import Blueprint, Response
 
+from rolegraph import config
 from rolegraph.analysis.questions import UnknownModel
 from rolegraph.graph import lawtime
 from rolegraph.present.brief import FORMATS, make_brief
 from rolegraph.present.brief_render import render
 from rolegraph.vocab import is_slug
-from rolegraph.web import served
+from rolegraph.web.diagrams import artefacts, bounded
 from rolegraph.web.problems import ProblemError
-from rolegraph.web.proposals import checked_proposal
+from rolegraph.web.proposals import CheckedProposal, checked_answer
 from rolegraph.web.site import NOT_FOUND, site
 
 bp = Blueprint("briefs", __name__)
@@ -35,28 +38,38 @@ def brief(a: str, b: str, fmt: str) -> Response:
             raise ProblemError(400, "Bad Request", f"'{name[:80]}' is not a model slug or "
                                "law@YYYY-MM-DD, e.g. /briefs/current/care-review-2022.docx")
     s = site()
-    key = (served().version, a, b, fmt)
+    version = s.analysis.version
+    key = (version, a, b, fmt)
+    disk = artefacts()
     with _lock:
         body = _kept.get(key)
     if body is None:
+        body = disk.get(version, ("brief", a, b, fmt))
+    if body is None:
         try:
-            body = render(make_brief(s.analysis, a, b), fmt)
+            body = bounded(lambda: render(make_brief(s.analysis, a, b), fmt))
         except UnknownModel as error:
             raise ProblemError(404, "Not Found", str(error), NOT_FOUND) from error
-        with _lock:
+        disk.put(version, ("brief", a, b, fmt), body)
+    with _lock:
+        if key not in _kept:
             _kept[key] = body
-            while len(_kept) > KEPT:
-                _kept.popitem(last=False)
+        while len(_kept) > KEPT:
+            _kept.popitem(last=False)
     return download(body, fmt, f"brief-{a}-{b}".replace("@", "-"))
 
 
 @bp.post("/validate/brief.<any(docx, pdf):fmt>")
 def proposal_brief(fmt: str) -> Response:
     """The brief of a posted proposal against `against` (current law unless named)."""
-    proposal = checked_proposal()
-    against = proposal.against()
-    body = render(make_brief(proposal.view, against, proposal.slug), fmt)
-    return download(body, fmt, f"brief-{against}-{proposal.slug}".replace("@", "-"))
+
+    def answer(proposal: CheckedProposal) -> Response:
+        against = proposal.against()
+        body = render(make_brief(proposal.view, against, proposal.slug), fmt)
+        return download(body, fmt, f"brief-{against}-{proposal.slug}".replace("@", "-"))
+
+    # the check and the printing in one killable child, within both their limits
+    return checked_answer(answer, config.RENDER_TIMEOUT)
 
 
 def download(body: bytes, fmt: str, name: str) -> Response:

@@ -6,7 +6,9 @@
 
 Names are checked as on /diagrams (a strict slug or law@YYYY-MM-DD, then the snapshot's own
 lists: unknown path names 404, bad or unknown parameters 400, all problem+json); outputs are
-kept in the trainer outputs' cache and the paths are rate-limited as drawings."""
+kept in the trainer outputs' caches (memory, and on disk per version) and each is made in a
+killable child within RENDER_TIMEOUT (web/diagrams.py `Outputs.get`); the paths are
+rate-limited as drawings."""
 
 from __future__ import annotations
 

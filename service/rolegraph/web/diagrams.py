@@ -10,24 +10,33 @@ the CLI). Every name is checked against a strict slug (or law@date) pattern and 
 snapshot's own lists before use (unknown path names 404, bad or unknown query parameters 400,
 a law@ date the statutory system does not cover 404 as on /diff, all as problem+json), so no
 user text reaches a file path or a query. Outputs depend only on the immutable snapshot and
-are kept in a small in-memory cache."""
+are kept in a small in-memory cache per worker and on disk per served version, shared by the
+workers (query/artefacts.py: drawn once per version). Each drawing runs in a killable child
+with a time limit, RENDER_TIMEOUT (`bounded`: 503 render-timeout past it)."""
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, abort, current_app, request
 
+from rolegraph import config
 from rolegraph.analysis.coverage import slug
 from rolegraph.analysis.questions import Analysis, UnknownModel
 from rolegraph.graph import lawtime
+from rolegraph.graph.snapshot import default_state_dir
+from rolegraph.query.artefacts import ArtefactCache, code_fingerprint
+from rolegraph.query.safety import ChildFailed, Overtime, run_in_child
 from rolegraph.trainer import cards, diagrams, pack, render
 from rolegraph.trainer import timeline as timeline_drawing
 from rolegraph.vocab import is_slug
-from rolegraph.web.problems import PROBLEMS, ProblemError
+from rolegraph.web.problems import ENGINE_FAILURE, PROBLEMS, ProblemError, to_response
 from rolegraph.web.site import site
 
 bp = Blueprint("diagrams", __name__)
@@ -38,12 +47,58 @@ NOT_FOUND = PROBLEMS + "not-found"
 BAD_PARAMETER = PROBLEMS + "bad-parameter"
 EXTENSIONS = {"svg": "svg", "png": "png", "pdf": "pdf", "dot": "dot", "mmd": "mermaid"}
 MEDIA = {**render.MEDIA_TYPES, "mermaid": "text/plain; charset=utf-8"}
-DIAGRAM_PARAMS = {"role", "setting", "compare", "only"}
+DIAGRAM_PARAMS = {"role", "setting", "compare", "only", "view"}
 CARD_PARAMS = {"model"}
 MODEL_PARAMS = {"compare", "model"}  # parameters that name a model, so may be law@YYYY-MM-DD
 CACHE_CONTROL = "public, max-age=3600"
 CACHE_ENTRIES = 64
+ARTEFACTS = "rolegraph.artefacts"  # key in app.extensions: the ArtefactCache on disk
+PACKAGE = Path(__file__).resolve().parents[1]  # the rolegraph package: its code draws
+CHECK_TIMEOUT = PROBLEMS + "check-timeout"    # a proposal check past VALIDATE_TIMEOUT
+RENDER_TIMEOUT = PROBLEMS + "render-timeout"  # a drawing or document past RENDER_TIMEOUT
+T = TypeVar("T")
 _lock = threading.Lock()
+
+
+# --- bounded work: a killable child per call (query/safety.py run_in_child) -----------------
+
+def bounded(work: Callable[[], T], *settings: str) -> T:
+    """`work()` in a killable child, limited to the seconds the `settings` name, summed
+    (RENDER_TIMEOUT unless named; VALIDATE_TIMEOUT for a proposal; 0: in the worker,
+    unbounded). Past the limit the child (and any Graphviz it started) is SIGKILLed and the
+    answer is 503 problem+json with Retry-After, so no request holds a worker longer than
+    the limit. What the work raises (a 404, a 422) is raised here."""
+    settings = settings or (config.RENDER_TIMEOUT,)
+    limits = [float(current_app.config[setting]) for setting in settings]
+    timeout = 0.0 if 0 in limits else sum(limits)
+    checking = config.VALIDATE_TIMEOUT in settings
+    try:
+        return run_in_child(work, timeout)
+    except Overtime:
+        what = "checking the proposal" if checking else "drawing this"
+        problem = ProblemError(
+            503, "Took too long", f"{what} ran past the time limit of {timeout:g} s and was "
+            "stopped; try again later" + (", or send a smaller proposal" if checking else ""),
+            CHECK_TIMEOUT if checking else RENDER_TIMEOUT, {"limit_seconds": timeout})
+    except ChildFailed as error:
+        log.warning("bounded work failed: %s", error)
+        problem = ProblemError(503, "Service Unavailable", f"{error}; try again",
+                               ENGINE_FAILURE)
+    response = to_response(problem)
+    response.headers["Retry-After"] = str(max(1, math.ceil(timeout)))
+    abort(response)
+
+
+def artefacts() -> ArtefactCache:
+    """The workers' shared disk cache of drawings (STATE_DIR/rendered, RENDER_CACHE_MB)."""
+    found: ArtefactCache | None = current_app.extensions.get(ARTEFACTS)
+    if found is None:
+        state = current_app.config.get(config.STATE_DIR)
+        root = (Path(state) if state else default_state_dir()) / "rendered"
+        found = ArtefactCache(root, int(current_app.config[config.RENDER_CACHE_MB]) << 20,
+                              code_fingerprint(PACKAGE))
+        current_app.extensions[ARTEFACTS] = found
+    return found
 
 
 class Outputs:
@@ -51,6 +106,7 @@ class Outputs:
 
     def __init__(self, analysis: Analysis) -> None:
         self.analysis = analysis
+        self.version = analysis.version  # names the disk cache's folder
         self.facts = diagrams.collect(analysis)
         self.made: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
         self.views: OrderedDict[tuple[str, ...], tuple[Analysis, diagrams.Facts]] = OrderedDict()
@@ -76,12 +132,18 @@ class Outputs:
                 self.views.popitem(last=False)
         return found
 
-    def get(self, key: tuple[Any, ...], make: Any) -> bytes:
+    def get(self, key: tuple[Any, ...], make: Callable[[], bytes]) -> bytes:
+        """The output for `key`: from this worker's memory, else the version's disk cache
+        (another worker may have drawn it), else drawn now in a bounded child and kept."""
         with _lock:
             if key in self.made:
                 self.made.move_to_end(key)
                 return self.made[key]
-        body: bytes = make()
+        disk = artefacts()
+        body = disk.get(self.version, key)
+        if body is None:
+            body = bounded(make)
+            disk.put(self.version, key, body)
         with _lock:
             self.made[key] = body
             while len(self.made) > CACHE_ENTRIES:
@@ -161,16 +223,26 @@ def model_diagram(filename: str) -> Response:
     if changes_only and (args["only"] != "changes" or compare is None):
         raise ProblemError(400, "Bad parameter", "'only=changes' goes with 'compare=B' and "
                            "leaves out the functions that do not change", BAD_PARAMETER)
+    flows = args.get("view") is not None
+    if flows and (args["view"] != "flows" or compare is None or role or setting
+                  or changes_only):
+        raise ProblemError(400, "Bad parameter", "'view=flows' goes with 'compare=B' only: "
+                           "one band per pair of roles, its width the functions that move",
+                           BAD_PARAMETER)
     fmt = EXTENSIONS[ext]
 
     def make() -> bytes:
-        dot_text, mmd = diagrams.drawing(analysis, facts, model, role, setting, compare,
-                                         changes_only)
+        if flows and compare:
+            dot_text, mmd = diagrams.flows_drawing(analysis, facts, model, compare)
+        else:
+            dot_text, mmd = diagrams.drawing(analysis, facts, model, role, setting, compare,
+                                             changes_only)
         body = pack.diagram_output(dot_text, mmd, fmt)
         return body if isinstance(body, bytes) else body.encode()
 
-    body = out.get(("diagram", model, role, setting, compare, changes_only, fmt), make)
-    name = f"{model}{'-vs-' + compare if compare else ''}{'-changes' if changes_only else ''}"
+    body = out.get(("diagram", model, role, setting, compare, changes_only, flows, fmt), make)
+    name = (f"{model}{'-vs-' + compare if compare else ''}{'-changes' if changes_only else ''}"
+            f"{'-flows' if flows else ''}")
     return respond(body, MEDIA[fmt], f"{name}.{ext}")
 
 

@@ -214,10 +214,18 @@ class ResponseCache:
             if key in self._stored:
                 return
             self._stored[key] = stored
-            self.used += len(stored.body)
+            self.used += cost(key, stored)
             while self.used > self.budget:
-                _, old = self._stored.popitem(last=False)
-                self.used -= len(old.body)
+                old_key, old = self._stored.popitem(last=False)
+                self.used -= cost(old_key, old)
+
+
+def cost(key: tuple[str, ...], stored: Stored) -> int:
+    """What an entry holds in memory: its body, its key (the query text is in the URL) and
+    headers, and the objects around them; counting the body alone let many small answers
+    hold several times the budget (bench/soak.py)."""
+    return (len(stored.body) + sum(len(part) for part in key)
+            + sum(len(k) + len(v) for k, v in stored.headers) + safety.ENTRY_OVERHEAD)
 
 
 def log_hit(environ: dict[str, Any], stored: Stored) -> None:

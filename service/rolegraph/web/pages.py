@@ -142,6 +142,12 @@ def home() -> Response:
                 settings=s.settings(), title="Who does what for a child in care")
 
 
+@bp.get("/accessibility")
+def accessibility() -> Response:
+    """The accessibility statement (the public sector accessibility regulations, GOV.UK style)."""
+    return page("accessibility.html", title="Accessibility statement")
+
+
 @bp.get("/roles")
 def roles() -> Response:
     s = site()

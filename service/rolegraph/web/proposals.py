@@ -1,22 +1,26 @@
 """A proposal posted to the service (a file, pasted text, or the body), checked against the
 served graph without storing anything: what the /validate routes (web/api.py) and the
 proposal's brief (web/briefs.py) share. Never a file a request names: the bytes go to a
-temporary file that only this module names."""
+temporary file that only this module names. The check runs in a killable child with a time
+limit (`checked_answer`, VALIDATE_TIMEOUT), as a query does."""
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import request
+from flask import Response, request
 
+from rolegraph import config
 from rolegraph.analysis.coverage import CoverageReport, slug
 from rolegraph.analysis.questions import Analysis, UnknownModel
 from rolegraph.graph import lawtime
 from rolegraph.graph.proposal import ProposalError
 from rolegraph.vocab import is_slug
+from rolegraph.web.diagrams import bounded
 from rolegraph.web.problems import ProblemError
 from rolegraph.web.respond import HTML
 from rolegraph.web.site import NOT_FOUND, site
@@ -58,21 +62,48 @@ class CheckedProposal:
         return name
 
 
-def checked_proposal() -> CheckedProposal:
-    """The posted proposal checked against the served graph (nothing is stored); 422 with
-    every problem and its line when it is malformed."""
-    s = site()
+def checked_answer(answer: Callable[[CheckedProposal], Response],
+                   *limits: str) -> Response:
+    """The answer to a posted proposal, bounded like a query: the body is read and written
+    to a private temporary file here, then the check and `answer` run in a killable child
+    (web/diagrams.py `bounded`) within VALIDATE_TIMEOUT seconds (plus any other `limits`,
+    e.g. RENDER_TIMEOUT for a printed brief); past them the child is killed and the answer
+    is 503 check-timeout, so no proposal holds a worker. 4xx problems raised in the child
+    are raised here; the file is removed here, whatever became of the child."""
+    site()  # 503 without the snapshot, before any work
     data, suffix = proposal_upload()
     with tempfile.TemporaryDirectory(prefix="rolegraph-proposal-") as folder:
         path = Path(folder) / f"proposal{suffix}"
         path.write_bytes(data)
-        try:
-            view, models = s.analysis.proposing(path)
-        except ProposalError as error:
-            problems = [{"line": line, "message": message} for line, message in error.problems]
-            raise ProblemError(422, "Invalid proposal", "; ".join(
-                message for _, message in error.problems), INVALID_PROPOSAL,
-                {"errors": problems}) from error
+
+        def work() -> tuple[bytes, int, list[tuple[str, str]]]:
+            response = answer(proposal_at(path, data))
+            return response.get_data(), response.status_code, list(response.headers.items())
+
+        body, status, headers = bounded(work, config.VALIDATE_TIMEOUT, *limits)
+    return Response(body, status=status, headers=headers)
+
+
+def checked_proposal() -> CheckedProposal:
+    """The posted proposal checked against the served graph (nothing is stored), in this
+    process, unbounded: the routes call `checked_answer` instead."""
+    data, suffix = proposal_upload()
+    with tempfile.TemporaryDirectory(prefix="rolegraph-proposal-") as folder:
+        path = Path(folder) / f"proposal{suffix}"
+        path.write_bytes(data)
+        return proposal_at(path, data)
+
+
+def proposal_at(path: Path, data: bytes) -> CheckedProposal:
+    """The proposal in `path` (`data`, its bytes) checked against the served graph; 422
+    with every problem and its line when it is malformed."""
+    try:
+        view, models = site().analysis.proposing(path)
+    except ProposalError as error:
+        problems = [{"line": line, "message": message} for line, message in error.problems]
+        raise ProblemError(422, "Invalid proposal", "; ".join(
+            message for _, message in error.problems), INVALID_PROPOSAL,
+            {"errors": problems}) from error
     return CheckedProposal(view, models, data.decode("utf-8", errors="replace"))
 
 

@@ -282,14 +282,17 @@ def description_triples(endpoint_url: str) -> list[ox.Triple]:
 
 
 QUERY_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>rolegraph SPARQL endpoint</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:50rem;margin:2rem auto;padding:0 1rem}}
-textarea{{width:100%;font-family:monospace}}</style></head>
-<body><h1>rolegraph SPARQL endpoint</h1>
+<html lang="en-GB"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>rolegraph SPARQL endpoint</title>
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/static/sparql.css"></head>
+<body><main><h1>rolegraph SPARQL endpoint</h1>
 <p>SPARQL 1.1 queries (read-only) at <code>{endpoint}</code>: GET or POST.
 Who does what for a child in care in England, under the law and each reform model.</p>
 <form method="get" action="{endpoint}">
-<textarea name="query" rows="12">PREFIX rg: &lt;https://w3id.org/rolegraph/def#&gt;
+<p><label for="sparql-query">SPARQL query</label></p>
+<textarea id="sparql-query" name="query" rows="12">PREFIX rg: &lt;https://w3id.org/rolegraph/def#&gt;
 SELECT ?role ?basis WHERE {{
   ?a rg:model &lt;https://w3id.org/rolegraph/id/model/current&gt; ;
      rg:function &lt;https://w3id.org/rolegraph/id/function/refer-to-cafcass&gt; ;
@@ -302,5 +305,5 @@ SELECT ?role ?basis WHERE {{
 <button type="submit">Run</button></p></form>
 <p>Service description: request this URL with <code>Accept: text/turtle</code>.
 Dataset description: <a href="/.well-known/void">/.well-known/void</a>.</p>
-</body></html>
+</main></body></html>
 """
