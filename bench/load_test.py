@@ -42,6 +42,33 @@ PAGES = ["/", "/id/role/iro", "/coverage", "/diff?a=current&b=care-review-2022",
          "/diagrams/model/current.svg"]
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
+# Counts statuses per thread and prints one RESULT line of JSON at the end (bench/soak.py too).
+WRK_REPORT = r"""
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+
+function done(summary, latency, requests)
+  local merged = {}
+  for _, thread in ipairs(threads) do
+    local s = thread:get("statuses")
+    for code, n in pairs(s) do merged[code] = (merged[code] or 0) + n end
+  end
+  local parts = {}
+  for code, n in pairs(merged) do table.insert(parts, string.format('"%d": %d', code, n)) end
+  io.write(string.format(
+    'RESULT {"requests": %d, "duration_us": %d, "bytes": %d, ' ..
+    '"errors": {"connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d}, ' ..
+    '"latency_us": {"p50": %d, "p90": %d, "p99": %d, "p999": %d, ' ..
+    '"max": %d, "mean": %.1f}, ' ..
+    '"statuses": {%s}}\n',
+    summary.requests, summary.duration, summary.bytes,
+    summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.status,
+    summary.errors.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99),
+    latency:percentile(99.9), latency.max, latency.mean, table.concat(parts, ", ")))
+end
+"""
 LUA = r"""
 local paths = {%(paths)s}
 local cap = %(cap)d
@@ -68,31 +95,7 @@ function request()
   return wrk.format("GET", path, {["Accept-Encoding"] = "gzip"})
 end
 
-function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
-end
-
-function done(summary, latency, requests)
-  local merged = {}
-  for _, thread in ipairs(threads) do
-    local s = thread:get("statuses")
-    for code, n in pairs(s) do merged[code] = (merged[code] or 0) + n end
-  end
-  local parts = {}
-  for code, n in pairs(merged) do table.insert(parts, string.format('"%%d": %%d', code, n)) end
-  io.write(string.format(
-    'RESULT {"requests": %%d, "duration_us": %%d, "bytes": %%d, ' ..
-    '"errors": {"connect": %%d, "read": %%d, "write": %%d, "status": %%d, "timeout": %%d}, ' ..
-    '"latency_us": {"p50": %%d, "p90": %%d, "p99": %%d, "p999": %%d, ' ..
-    '"max": %%d, "mean": %%.1f}, ' ..
-    '"statuses": {%%s}}\n',
-    summary.requests, summary.duration, summary.bytes,
-    summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.status,
-    summary.errors.timeout,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99),
-    latency:percentile(99.9), latency.max, latency.mean, table.concat(parts, ", ")))
-end
-"""
+%(report)s"""
 
 
 def mix() -> list[str]:
@@ -104,7 +107,7 @@ def mix() -> list[str]:
 
 def lua_script(paths: list[str], cap: int) -> str:
     quoted = ", ".join(json.dumps(p) for p in paths)  # JSON strings are Lua strings here
-    return LUA % {"paths": quoted, "cap": cap}
+    return LUA % {"paths": quoted, "cap": cap, "report": WRK_REPORT}
 
 
 # --- the server and its processes ---------------------------------------------------------

@@ -28,7 +28,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from load_test import loadavg, run_wrk, start_server, warm_up
+from load_test import WRK_REPORT, loadavg, run_wrk, start_server, warm_up
 
 # {N} is replaced per request by a number no other request of the run uses.
 LOOKUP = (
@@ -80,30 +80,7 @@ function request()
   return wrk.format("GET", fixed[slot - #kinds + 1], {["Accept-Encoding"] = "gzip"})
 end
 
-function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
-end
-
-function done(summary, latency, requests)
-  local merged = {}
-  for _, thread in ipairs(threads) do
-    local s = thread:get("statuses")
-    for code, n in pairs(s) do merged[code] = (merged[code] or 0) + n end
-  end
-  local parts = {}
-  for code, n in pairs(merged) do table.insert(parts, string.format('"%%d": %%d', code, n)) end
-  io.write(string.format(
-    'RESULT {"requests": %%d, "duration_us": %%d, "bytes": %%d, ' ..
-    '"errors": {"connect": %%d, "read": %%d, "write": %%d, "status": %%d, "timeout": %%d}, ' ..
-    '"latency_us": {"p50": %%d, "p90": %%d, "p99": %%d, "p999": %%d, ' ..
-    '"max": %%d, "mean": %%.1f}, "statuses": {%%s}}\n',
-    summary.requests, summary.duration, summary.bytes,
-    summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.status,
-    summary.errors.timeout,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99),
-    latency:percentile(99.9), latency.max, latency.mean, table.concat(parts, ", ")))
-end
-"""
+%(report)s"""
 
 
 def encoded(template: str) -> str:
@@ -114,7 +91,7 @@ def encoded(template: str) -> str:
 def lua_script() -> str:
     def lua(text: str) -> str:
         return json.dumps(text)  # a JSON string is a Lua string here
-    return LUA % {"lookup": lua(encoded(LOOKUP)), "miss": lua(encoded(MISS)),
+    return LUA % {"report": WRK_REPORT, "lookup": lua(encoded(LOOKUP)), "miss": lua(encoded(MISS)),
                   "aggregate": lua(encoded(AGGREGATE)),
                   "kinds": ", ".join(lua(k) for k in KINDS),
                   "fixed": ", ".join(lua(p) for p in PAGES + DIAGRAMS)}

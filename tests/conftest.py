@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
+from playwright.sync_api import Browser, sync_playwright
 
 from rolegraph.analysis.questions import Analysis
 from rolegraph.graph.build import build
@@ -43,6 +44,24 @@ def snapshot(state_dir: Path) -> Snapshot:
 @pytest.fixture(scope="session")
 def engine(snapshot: Snapshot) -> Engine:
     return Engine.from_snapshot(snapshot)
+
+
+# --- a real browser (tests/test_browser.py, tests/test_accessibility.py) --------------------
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# As the machine's own probe starts it: no background networking, which a closed network refuses.
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's chromium, headless, driven by Playwright."""
+    assert Path(CHROMIUM).exists(), "scripts/setup installs Debian's chromium"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield launched
+        launched.close()
 
 
 @pytest.fixture(scope="session")

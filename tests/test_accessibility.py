@@ -7,21 +7,16 @@ test-output/ for people to look at."""
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import REPO, LiveServer
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page
 
 AXE = REPO / "service" / "rolegraph" / "static" / "vendor" / "axe-core" / "axe.min.js"
 OUT = REPO / "test-output" / "accessibility"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 QUERY = ("SELECT%20%3Frole%20%3Flabel%20WHERE%20%7B%20%3Frole%20a%20%3Chttps%3A%2F%2Fw3id.org"
          "%2Frolegraph%2Fdef%23Role%3E%20%3B%20%3Chttp%3A%2F%2Fwww.w3.org%2F2000%2F01%2Frdf-schema"
@@ -69,13 +64,6 @@ PAGES = {
 ERROR_PAGES = {"error"}  # answered with 404: the page must still be accessible
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), "scripts/setup installs Debian's chromium"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
 
 
 class Tab:

@@ -4,7 +4,6 @@ broken same-origin link; screenshots go to test-output/screenshots/ for people t
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import unicodedata
 from collections.abc import Iterator
@@ -14,7 +13,7 @@ from urllib.parse import urldefrag, urlsplit
 import pytest
 from conftest import REPO, LiveServer
 from PIL import Image
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page
 from pypdf import PdfReader
 
 from rolegraph.analysis.questions import Analysis
@@ -22,18 +21,8 @@ from rolegraph.analysis.questions import Analysis
 SHOTS = REPO / "test-output" / "screenshots"
 PRINTS = REPO / "test-output" / "print"
 A4 = (595.3, 841.9)  # points, portrait
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), "scripts/setup installs Debian's chromium"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
 
 
 class Visit:
