@@ -1,17 +1,24 @@
-"""HTTP benchmark of the SPARQL endpoint (prints figures; not a test).
+"""HTTP benchmark of the SPARQL endpoint with distinct queries (prints figures; not a test).
 
-Side by side, in one run, on the same data and machine, with wrk at 16 connections:
-  rolegraph           `rolegraph serve --graph ...` (gunicorn, forked query children)
-  rolegraph-nocache   the same without the response cache (ROLEGRAPH_RESULT_CACHE_MB=0)
-  rolegraph-inline-nocache  ... and the query evaluated in the worker (cost of the runner)
+Side by side, in one run, on the same data and machine, with wrk (Debian) at 16 connections,
+every request a distinct query text (a never-matching FILTER numbered per request and per
+run, written by a wrk Lua script), so that no cache, normalising or not, can answer it:
+  rolegraph           `rolegraph serve --graph ...` as shipped (granian, forked query
+                      children, its caches on: they keep an answer only when asked twice)
   rdflib-endpoint     `rdflib-endpoint serve ...` (FastAPI + uvicorn, rdflib's engine)
-  ceiling             a Flask route returning a constant, under the same gunicorn workers
-on a who-does-what lookup and heavier queries (an aggregate, coverage gaps, a model diff).
+  oxigraph            `oxigraph serve-read-only` (Rust) on the same files
+  ceiling             a Flask route returning a constant under gunicorn (sync, the usual
+                      Flask deployment): the issue's "Flask ceiling"
+  ceiling-granian     the same route under granian with rolegraph's workers and threads
+on a who-does-what lookup and an aggregate (and, with --queries, coverage gaps and a model
+diff); then rolegraph alone at 64 connections on distinct lookups (p99, errors).
 
     .venv/bin/python bench/http_bench.py [--duration 10] [--rounds 3] [--workers 2]
+    .venv/bin/python bench/http_bench.py --duration 5 --rounds 1
 
 Data: the current snapshot's asserted.nt + inferred.nt when the shipped build works,
-else a generated graph of the same shape (--generated forces it). Needs wrk (Debian).
+else a generated graph of the same shape (--generated forces it). Needs wrk (Debian),
+rdflib-endpoint and uvicorn (the [bench] extra) and the oxigraph command ([test] extra).
 """
 
 from __future__ import annotations
@@ -43,23 +50,23 @@ QUERIES = {
     "lookup": PREFIX + (
         "SELECT ?role ?basis WHERE { ?a rg:model <https://w3id.org/rolegraph/id/model/current> ;"
         " rg:function <https://w3id.org/rolegraph/id/function/refer-to-cafcass> ; rg:role ?role ."
-        " OPTIONAL { ?a rg:basis ?basis } }"),
+        " OPTIONAL { ?a rg:basis ?basis } FILTER(?role != <urn:bench:{N}>) }"),
     "aggregate": PREFIX + (
         "SELECT ?model ?role (COUNT(DISTINCT ?f) AS ?functions) WHERE {"
-        " ?a a rg:Assignment ; rg:model ?model ; rg:role ?role ; rg:function ?f }"
-        " GROUP BY ?model ?role ORDER BY ?model ?role"),
+        " ?a a rg:Assignment ; rg:model ?model ; rg:role ?role ; rg:function ?f"
+        " FILTER(?role != <urn:bench:{N}>) } GROUP BY ?model ?role ORDER BY ?model ?role"),
     # MINUS, not FILTER NOT EXISTS: Oxigraph's correlated NOT EXISTS is pathological
     # (research/perf-anchors.md); every shipped query needs this check.
     "coverage-gaps": PREFIX + (
         "SELECT ?model ?f WHERE { ?model a rg:ReformModel . ?f a rg:Function ."
-        " MINUS { ?a rg:model ?model ; rg:function ?f ; rg:role ?r . ?model rg:includesRole ?r } }"
-        " ORDER BY ?model ?f"),
+        " MINUS { ?a rg:model ?model ; rg:function ?f ; rg:role ?r . ?model rg:includesRole ?r }"
+        " FILTER(?f != <urn:bench:{N}>) } ORDER BY ?model ?f"),
     "model-diff": PREFIX + (
         "SELECT ?f ?before ?after WHERE {"
         " ?x rg:model <https://w3id.org/rolegraph/id/model/current> ; rg:function ?f ; rg:role ?before ."
         " OPTIONAL { ?y rg:model <https://w3id.org/rolegraph/id/model/care-review-2022> ;"
         "   rg:function ?f ; rg:role ?after }"
-        " FILTER(!BOUND(?after) || ?after != ?before) } ORDER BY ?f"),
+        " FILTER((!BOUND(?after) || ?after != ?before) && ?f != <urn:bench:{N}>) } ORDER BY ?f"),
 }
 CONSTANT = json.dumps({"head": {"vars": ["role", "basis"]}, "results": {"bindings": [{
     "role": {"type": "uri", "value": "https://w3id.org/rolegraph/id/role/iro"},
@@ -167,32 +174,38 @@ def start(name: str, command: list[str], port: int, log: Path,
     raise RuntimeError(f"{name} did not start: {log.read_text()[-2000:]}")
 
 
-# rolegraph as shipped; without its response cache (every request parses, evaluates and
-# serialises); and without the forked query child too (the runner's cost; no time limit).
-VARIANTS = [("rolegraph", "fork", 32), ("rolegraph-nocache", "fork", 0),
-            ("rolegraph-inline-nocache", "inline", 0)]
-
-
-def start_all(files: list[Path], workers: int, folder: Path) -> list[Server]:
+def start_all(files: list[Path], workers: int, threads: int, folder: Path) -> list[Server]:
     graph_args = [arg for path in files for arg in ("--graph", str(path))]
     servers = []
-    for name, isolation, cache_mb in VARIANTS:
-        port = free_port()
-        servers.append(start(name, [str(BIN / "rolegraph"), "serve", *graph_args,
-                                    "--port", str(port), "--workers", str(workers)],
-                             port, folder / f"{name}.log",
-                             {"ROLEGRAPH_QUERY_ISOLATION": json.dumps(isolation),
-                              "ROLEGRAPH_RESULT_CACHE_MB": str(cache_mb)}))
+    port = free_port()
+    servers.append(start("rolegraph", [str(BIN / "rolegraph"), "serve", *graph_args,
+                                       "--port", str(port), "--workers", str(workers),
+                                       "--threads", str(threads)],
+                         port, folder / "rolegraph.log",
+                         {"ROLEGRAPH_RATE_LIMIT_EXEMPT": '["127.0.0.1"]'}))
     port = free_port()
     servers.append(start("rdflib-endpoint", [str(BIN / "rdflib-endpoint"), "serve",
                                              *map(str, files), "--host", "127.0.0.1",
                                              "--port", str(port)],
                          port, folder / "rdflib-endpoint.log", path="/"))  # its CLI serves /
+    location = folder / "oxigraph"
+    for path in files:
+        subprocess.run([str(BIN / "oxigraph"), "load", "--location", str(location),
+                        "--file", str(path)], check=True, capture_output=True)
+    port = free_port()
+    servers.append(start("oxigraph", [str(BIN / "oxigraph"), "serve-read-only", "--location",
+                                      str(location), "--bind", f"127.0.0.1:{port}"],
+                         port, folder / "oxigraph.log", path="/query"))
     port = free_port()
     servers.append(start("ceiling", [str(BIN / "gunicorn"), "--chdir", str(HERE), "-w",
                                      str(workers), "-b", f"127.0.0.1:{port}",
                                      "--log-level", "warning", "http_bench:ceiling_app()"],
                          port, folder / "ceiling.log"))
+    port = free_port()
+    servers.append(start("ceiling-granian", [
+        str(BIN / "granian"), "--interface", "wsgi", "--working-dir", str(HERE), "--factory",
+        "--workers", str(workers), "--blocking-threads", str(threads), "--port", str(port),
+        "--log-level", "warning", "http_bench:ceiling_app"], port, folder / "granian.log"))
     return servers
 
 
@@ -207,19 +220,45 @@ class Figures:
 
 
 def rows_of(url: str, query: str) -> int:
-    request = urllib.request.Request(url + "?" + urllib.parse.urlencode({"query": query}),
+    text = query.replace("{N}", "0")
+    request = urllib.request.Request(url + "?" + urllib.parse.urlencode({"query": text}),
                                      headers={"Accept": "application/sparql-results+json"})
     with urllib.request.urlopen(request, timeout=120) as response:
         return len(json.load(response)["results"]["bindings"])
 
 
-def wrk(url: str, query: str, duration: int) -> Figures:
-    target = url + "?" + urllib.parse.urlencode({"query": query})
-    out = subprocess.run(["wrk", "-t2", "-c16", f"-d{duration}s", "--latency", "--timeout",
-                          "10s", "-H", "Accept: application/sparql-results+json", target],
+# Each request a query text no other request of any run has sent: {N} becomes the run's
+# random prefix, the wrk thread and a counter (digits: nothing to URL-encode).
+LUA = r"""
+local path = %(path)s
+local counter, run = 0, %(run)d
+local threads = {}
+function setup(thread) thread:set("id", #threads + 1); table.insert(threads, thread) end
+function request()
+  counter = counter + 1
+  local n = string.format("%%d%%d%%09d", run, id, counter)
+  return wrk.format("GET", (path:gsub("{N}", n)),
+                    {["Accept"] = "application/sparql-results+json"})
+end
+"""
+
+
+def lua_script(url: str, query: str, folder: Path) -> Path:
+    path = urllib.parse.urlsplit(url).path + "?query=" + urllib.parse.quote(
+        query, safe="").replace("%7BN%7D", "{N}")
+    script = folder / f"distinct-{random.randrange(10**9)}.lua"
+    script.write_text(LUA % {"path": json.dumps(path), "run": random.randrange(10**6)})
+    return script
+
+
+def wrk(url: str, query: str, duration: int, folder: Path, connections: int = 16) -> Figures:
+    script = lua_script(url, query, folder)
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency",
+                          "--timeout", "10s", "-s", str(script), url],
                          capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])  # type: ignore[index]
-    errors = sum(int(n) for n in re.findall(r"(?:Non-2xx or 3xx responses|timeout) (\d+)", out))
+    errors = sum(int(n) for n in re.findall(
+        r"(?:Non-2xx or 3xx responses|connect|read|write|timeout):? (\d+)", out))
     return Figures(rps, latency(out, "50%"), latency(out, "99%"), errors)
 
 
@@ -239,8 +278,9 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4, help="rolegraph's --threads")
     parser.add_argument("--generated", action="store_true", help="use generated data")
-    parser.add_argument("--queries", default=",".join(QUERIES))
+    parser.add_argument("--queries", default="lookup,aggregate")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: apt-get install wrk (scripts/setup does)")
@@ -248,44 +288,59 @@ def main() -> None:
     files = None if args.generated else snapshot_files()
     files = files or generated_graph(folder)
     print(f"# data: {', '.join(map(str, files))}; wrk -t2 -c16 -d{args.duration}s, "
-          f"{args.rounds} rounds, {args.workers} gunicorn workers, {os.cpu_count()} CPUs")
-    servers = start_all(files, args.workers, folder)
+          f"{args.rounds} rounds, distinct query texts, {args.workers} workers, "
+          f"{os.cpu_count()} CPUs, load before {os.getloadavg()[0]:.2f}")
+    servers = start_all(files, args.workers, args.threads, folder)
     try:
-        report(servers, args)
+        report(servers, args, folder)
     finally:
         for server in servers:
             server.stop()
 
 
-def report(servers: list[Server], args: argparse.Namespace) -> None:
+def report(servers: list[Server], args: argparse.Namespace, folder: Path) -> None:
     names = args.queries.split(",")
+    engines = [s for s in servers if not s.name.startswith("ceiling")]
     for name in names:  # every engine must give the same answer before being timed
-        counts = {s.name: rows_of(s.url, QUERIES[name]) for s in servers if s.name != "ceiling"}
+        counts = {s.name: rows_of(s.url, QUERIES[name]) for s in engines}
         print(f"# {name}: rows {counts}")
         if len(set(counts.values())) != 1:
             sys.exit(f"engines disagree on {name}: {counts}")
     for server in servers:  # warm up
-        wrk(server.url, QUERIES["lookup"], 2)
+        wrk(server.url, QUERIES["lookup"], 2, folder)
     results: dict[tuple[str, str], list[Figures]] = {}
     for _ in range(args.rounds):
         for name in names:
             for server in servers:
-                if server.name == "ceiling" and name != "lookup":
+                if server.name.startswith("ceiling") and name != "lookup":
                     continue
                 results.setdefault((server.name, name), []).append(
-                    wrk(server.url, QUERIES[name], args.duration))
+                    wrk(server.url, QUERIES[name], args.duration, folder))
     print_table({key: median_figures(runs) for key, runs in results.items()})
+    rolegraph = next(s for s in servers if s.name == "rolegraph")
+    wide = [wrk(rolegraph.url, QUERIES["lookup"], args.duration, folder, connections=64)
+            for _ in range(args.rounds)]
+    f = median_figures(wide)
+    print(f"\nrolegraph, distinct lookups at 64 connections (median of {args.rounds}): "
+          f"{f.rps:,.0f} req/s, p50 {f.p50_ms:.1f} ms, p99 {f.p99_ms:.1f} ms, "
+          f"{f.errors} errors (target: p99 < 50 ms, 0 errors); load after "
+          f"{os.getloadavg()[0]:.2f}")
 
 
 def print_table(figures: dict[tuple[str, str], Figures]) -> None:
     ceiling = figures[("ceiling", "lookup")].rps
-    print("| server | query | req/s | p50 ms | p99 ms | errors | vs ceiling | vs rdflib-endpoint |")
-    print("|---|---|---|---|---|---|---|---|")
+    same_server = figures[("ceiling-granian", "lookup")].rps
+    print("| server | query | req/s | p50 ms | p99 ms | errors | vs Flask ceiling (gunicorn) "
+          "| vs ceiling on granian | vs rdflib-endpoint | vs oxigraph |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for (server, query), f in figures.items():
-        rdflib = figures.get(("rdflib-endpoint", query))
-        vs_rdflib = f"{f.rps / rdflib.rps:.2f}x" if rdflib else "-"
+        ratios = []
+        for other in ("rdflib-endpoint", "oxigraph"):
+            base = figures.get((other, query))
+            ratios.append(f"{f.rps / base.rps:.2f}x" if base else "-")
         print(f"| {server} | {query} | {f.rps:,.0f} | {f.p50_ms:.2f} | {f.p99_ms:.2f} | "
-              f"{f.errors} | {f.rps / ceiling:.0%} | {vs_rdflib} |")
+              f"{f.errors} | {f.rps / ceiling:.2f} | {f.rps / same_server:.2f} | "
+              f"{ratios[0]} | {ratios[1]} |")
 
 
 if __name__ == "__main__":

@@ -214,7 +214,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=60, help="seconds (default 60)")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--workers", type=int, default=2, help="server workers")
     parser.add_argument("--max-requests", type=int, default=1_000_000,
                         help="stop after this many requests in all (default 1,000,000)")
     parser.add_argument("--sample", type=float, default=10.0, help="seconds between RSS samples")
@@ -294,7 +294,7 @@ def report(figures: dict[str, object], args: argparse.Namespace) -> None:
     socket_errors = sum(errors[k] for k in ("connect", "read", "write", "timeout"))
     ms = {k: round(v / 1000, 2) for k, v in latency.items()}
     print(f"## rolegraph load test: {args.connections} connections, {args.threads} wrk "
-          f"threads, {args.workers} gunicorn workers, {seconds:.1f} s, "
+          f"threads, {args.workers} workers, {seconds:.1f} s, "
           f"{len(figures['mix'])} requests in the mix"  # type: ignore[arg-type]
           f"{', caches off' if args.no_cache else ''}")
     print()

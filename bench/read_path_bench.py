@@ -3,7 +3,7 @@
 Starts the Oxigraph server on a free loopback port (tests/stores.py), loads a generated
 graph of about a million triples (generate.py's local-authority variants) as one version,
 then the shipped snapshot as the served version, so the store holds both. Then
-`rolegraph serve --store-url URL --state-dir EMPTY` (gunicorn, 2 workers, no local snapshot:
+`rolegraph serve --store-url URL --state-dir EMPTY` (2 workers, no local snapshot:
 every fact comes through the read path; response cache and rate limit off) and the embedded
 `rolegraph serve` are started side by side, and every page of test_read_path.SURFACES is
 asked for over HTTP: the start-up (until /health answers) once, then each page's first

@@ -108,10 +108,15 @@ def check_queries(url: str) -> None:
 
 
 def children(pid: int) -> list[int]:
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
+    """Children of every thread of `pid` (a worker forks its query children from the
+    thread answering the request, so they are not all its main thread's)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(p) for p in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return sorted(found)
 
 
 def rss_mb(pid: int) -> float:
@@ -137,7 +142,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=600, help="seconds (default 600)")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--workers", type=int, default=2, help="server workers")
     parser.add_argument("--sample", type=float, default=10.0, help="seconds between samples")
     parser.add_argument("--settle", type=float, default=60.0,
                         help="seconds after which memory must stay within 10%% (default 60)")
@@ -224,7 +229,7 @@ def report(figures: dict[str, object],
     socket_errors = sum(errors[k] for k in ("connect", "read", "write", "timeout"))
     ms = {k: round(v / 1000, 2) for k, v in latency.items()}
     print(f"## rolegraph soak: {args.connections} connections, {args.threads} wrk threads, "
-          f"{args.workers} gunicorn workers, {seconds:.0f} s"
+          f"{args.workers} workers, {seconds:.0f} s"
           f"{', caches off' if args.no_cache else ''}; mix per round: "
           f"{len(KINDS)} distinct queries, {len(PAGES)} pages, {len(DIAGRAMS)} drawings")
     print()

@@ -1,4 +1,4 @@
-"""Safe headers on every answer (issue 16), set by flask-talisman in web/app.py: a
+"""Safe headers on every answer (issue 16), set in web/app.py (secure_headers): a
 Content-Security-Policy with no inline script or style and no framing, nosniff, a
 Referrer-Policy; no HSTS and no HTTPS redirect for plain-HTTP serving; and the ETags with
 304s of web/conditional.py kept. Whether the pages really load under the policy is checked

@@ -10,7 +10,7 @@ from conftest import start_server
 
 from rolegraph import config
 from rolegraph.cli.main import main
-from rolegraph.cli.serve import flag_overrides, gunicorn_options
+from rolegraph.cli.serve import flag_overrides, server_options
 from rolegraph.web.app import create_app, graph_files
 
 
@@ -40,11 +40,12 @@ def test_graph_files_from_a_path_list() -> None:
     assert graph_files("a.ttl:b.nq") == [Path("a.ttl"), Path("b.nq")]
 
 
-def test_gunicorn_preloads_and_outlives_the_query_limit(sparql_app: object) -> None:
-    options = gunicorn_options(sparql_app, "127.0.0.1", 5000, 3)  # type: ignore[arg-type]
-    assert options["preload_app"] is True
-    assert options["workers"] == 3
-    assert options["timeout"] > sparql_app.config[config.QUERY_TIMEOUT]  # type: ignore[attr-defined]
+def test_workers_are_replaced_and_outlive_the_query_limit(sparql_app: object) -> None:
+    options = server_options(sparql_app, "127.0.0.1", 5000, 3, 4)  # type: ignore[arg-type]
+    assert options["workers"] == 3 and options["blocking_threads"] == 4
+    assert options["respawn_failed_workers"] is True
+    # stopping lets a query in flight reach its own limit
+    assert options["workers_kill_timeout"] > sparql_app.config[config.QUERY_TIMEOUT]  # type: ignore[attr-defined]
 
 
 def test_unknown_file_type_is_a_clean_error(runner: CliRunner, tmp_path: Path) -> None:

@@ -12,15 +12,9 @@ from rdflib import RDF, BNode, Graph, Literal, URIRef
 
 from rolegraph.analysis.coverage import coverage_shapes
 from rolegraph.analysis.questions import Analysis
+from rolegraph.graph.shacl_oxigraph import OxigraphQueryGraph, prebound
 from rolegraph.graph.sources import shipped_tree
-from rolegraph.graph.validation import (
-    SH,
-    OxigraphQueryGraph,
-    ShaclResult,
-    prebound,
-    run_shapes,
-    to_result,
-)
+from rolegraph.graph.validation import SH, ShaclResult, run_shapes, to_result
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FUNCTION = URIRef("https://w3id.org/rolegraph/id/function/refer-to-cafcass")

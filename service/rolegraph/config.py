@@ -84,6 +84,8 @@ class DefaultConfig:
     # Flask's own request-size limit: a bigger body is 413 before we read it.
     MAX_CONTENT_LENGTH: int = 1024 * 1024
     MAX_FORM_MEMORY_SIZE: int = 1024 * 1024
+    # The request target (path and query string, as sent): longer is 414 (queries: POST them).
+    MAX_URL_LENGTH: int = 16 * 1024
     # flask-compress: SPARQL and RDF media types too, and only the algorithms we ship.
     COMPRESS_ALGORITHM: list[str] = ["br", "gzip"]
     COMPRESS_MIMETYPES: list[str] = [

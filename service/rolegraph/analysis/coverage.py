@@ -8,10 +8,10 @@ from functools import cached_property
 
 from rdflib import Graph, URIRef
 
-from rolegraph.graph.rdf import select
+from rolegraph.graph.shacl_oxigraph import OxigraphQueryGraph, gc_paused
 from rolegraph.graph.sources import SourceTree
-from rolegraph.graph.validation import OxigraphQueryGraph, ShaclResult, load_shapes, run_shapes
-from rolegraph.vocab import RG
+from rolegraph.graph.validation import ShaclResult, load_shapes, run_shapes
+from rolegraph.vocab import PREFIXES, RG
 
 SEVERITIES = ("Violation", "Warning", "Info")
 MARKS = {"Violation": "!", "Warning": "?", "Info": "+"}
@@ -135,10 +135,15 @@ def coverage_report(graph: Graph, shapes: Graph) -> CoverageReport:
     """Validate `graph` (ontology, data and inferred types) and lay the results out as cells."""
     if not isinstance(graph, OxigraphQueryGraph):
         graph = OxigraphQueryGraph(graph)  # the shapes' queries and the report's, on Oxigraph
-    outcome = run_shapes(graph, shapes)
+    with gc_paused():
+        return laid_out(graph, run_shapes(graph, shapes).results)
+
+
+def laid_out(graph: OxigraphQueryGraph, results: list[ShaclResult]) -> CoverageReport:
+    """The report: SHACL `results` and what the graph says of each cell."""
     names: dict[str, tuple[str, str, str]] = {}
-    for r in select(graph, NAMES):
-        names.setdefault(str(r.thing), (str(r.kind), str(r.label), str(r.order or "")))
+    for r in texts(graph, NAMES):
+        names.setdefault(r["thing"], (r["kind"], r["label"], r.get("order", "")))
 
     def of_kind(kind: URIRef) -> dict[str, str]:
         """Labels by IRI, in catalogue order (F01..., model dates; `current` first)."""
@@ -148,30 +153,38 @@ def coverage_report(graph: Graph, shapes: Graph) -> CoverageReport:
 
     models, functions, roles = of_kind(RG.ReformModel), of_kind(RG.Function), of_kind(RG.Role)
     cells = {(m, f): Cell(m, f) for m in models for f in functions}
-    add_holders(graph, cells)
-    for row in select(graph, RETIRED):
-        if (key := (str(row.model), str(row.function))) in cells:
+    holders = texts(graph, HOLDERS)
+    add_holders(holders, cells)
+    for row in texts(graph, RETIRED):
+        if (key := (row["model"], row["function"])) in cells:
             cells[key].retired = True
-    for row in select(graph, NOT_RECORDED):
-        if (key := (str(row.model), str(row.function))) in cells:
+    for row in texts(graph, NOT_RECORDED):
+        if (key := (row["model"], row["function"])) in cells:
             cells[key].not_recorded = True
-    for finding in to_findings(outcome.results, graph):
+    for finding in to_findings(results, graph, holders):
         if (key := (finding.model, finding.function)) in cells:
             cells[key].findings.append(finding)
-    labels = {str(r.thing): str(r.label) for r in select(graph, CITATIONS)}
+    labels = {r["thing"]: r["label"] for r in texts(graph, CITATIONS)}
     return CoverageReport(models, functions, roles, cells, labels)
 
 
-def add_holders(graph: Graph, cells: dict[tuple[str, str], Cell]) -> None:
+def texts(graph: OxigraphQueryGraph, query: str) -> list[dict[str, str]]:
+    """The rows of a SELECT on the graph's Oxigraph copy, each bound variable's value as
+    text (what this module reads of every term): no rdflib terms made only to be read."""
+    return graph.texts(query, PREFIXES)
+
+
+def add_holders(rows: list[dict[str, str]], cells: dict[tuple[str, str], Cell]) -> None:
+    """Each cell's holders, from the rows of HOLDERS."""
     found: dict[tuple[str, str, str], dict[str, set[str]]] = {}
-    for row in select(graph, HOLDERS):
-        key = (str(row.model), str(row.function), str(row.role))
+    for row in rows:
+        key = (row["model"], row["function"], row["role"])
         entry = found.setdefault(key, {"confidence": set(), "bases": set(), "sources": set()})
-        entry["confidence"].add(str(row.confidence))
-        if row.basis is not None:
-            entry["bases"].add(str(row.basis))
-        if row.source is not None:
-            entry["sources"].add(str(row.source))
+        entry["confidence"].add(row["confidence"])
+        if "basis" in row:
+            entry["bases"].add(row["basis"])
+        if "source" in row:
+            entry["sources"].add(row["source"])
     for (model, function, role), entry in sorted(found.items()):
         if (model, function) in cells:
             cells[(model, function)].holders.append(
@@ -184,17 +197,23 @@ def add_holders(graph: Graph, cells: dict[tuple[str, str], Cell]) -> None:
             )
 
 
-def to_findings(results: list[ShaclResult], graph: Graph) -> list[Finding]:
-    included = {(str(r.model), str(r.role)) for r in select(graph, INCLUDED)}
+def to_findings(results: list[ShaclResult], graph: OxigraphQueryGraph,
+                holders: list[dict[str, str]]) -> list[Finding]:
+    """The SHACL results as findings; one of HolderOutsideModel names the role (the first,
+    in IRI order, of the rows of HOLDERS whose role the model does not include)."""
+    included = {(r["model"], r["role"]) for r in texts(graph, INCLUDED)}
+    outside: dict[tuple[str, str], list[str]] = {}
+    for row in holders:
+        if (row["model"], row["role"]) not in included:
+            outside.setdefault((row["model"], row["function"]), []).append(row["role"])
     findings = []
     for result in results:
         if result.value is None:
             continue
         role = None
         if result.shape and result.shape.endswith("#HolderOutsideModel"):
-            rows = select(graph, HOLDERS, model=URIRef(result.value), function=URIRef(result.focus))
-            outside = [str(r.role) for r in rows if (result.value, str(r.role)) not in included]
-            role = outside[0] if outside else None
+            roles = outside.get((result.value, result.focus), [])
+            role = min(roles) if roles else None
         findings.append(
             Finding(
                 result.severity,

@@ -19,7 +19,7 @@ from rolegraph.query.engine import FORMATS, Engine, EngineError, serialize
 from rolegraph.vocab import PREFIXES
 
 # Commands in other modules, imported only when used: `rolegraph query` need not load
-# Flask, gunicorn, Graphviz or WeasyPrint.
+# Flask, granian, Graphviz or WeasyPrint.
 LAZY_COMMANDS = {
     "coverage": "rolegraph.cli.policy:coverage_command",
     "diff": "rolegraph.cli.policy:diff_command",

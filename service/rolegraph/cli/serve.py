@@ -1,18 +1,21 @@
-"""`rolegraph serve`: the Flask app under gunicorn, the store loaded once in the master.
+"""`rolegraph serve`: the Flask app under granian (a Rust HTTP server), the store loaded once
+in the main process.
 
-The app is created before gunicorn starts (preload): workers are forked with the store in
-memory and share it copy-on-write; each worker then forks its own query child.
+The app is created before the workers start: granian forks them with the store in memory,
+shared copy-on-write, and each worker forks its own query children. Requests on a worker
+run in a few threads (`--threads`), so a slow query holds one thread, not the worker.
 
-SIGHUP to the master reloads: the app is created again (a changed source tree is rebuilt;
-a broken one keeps the last good snapshot, and the log says why), then gunicorn starts new
-workers on it and stops the old ones gracefully, so each request is answered wholly by one
-version. If the new app cannot be created at all, the running one keeps serving."""
+SIGHUP to the main process reloads: the app is created again (a changed source tree is
+rebuilt; a broken one keeps the last good snapshot, and the log says why), then granian
+starts each new worker on it before stopping the old one gracefully, so each request is
+answered wholly by one version. If the new app cannot be created, the running one serves on."""
 
 from __future__ import annotations
 
 import gc
 import logging
 import os
+import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +23,10 @@ from typing import Any
 
 import click
 from flask import Flask
-from gunicorn.app.base import BaseApplication
+from granian._granian import ListenerSpec
+from granian.constants import HTTPModes, Interfaces
+from granian.log import LogLevels
+from granian.server.mp import MPServer  # workers are processes (Granian with a GIL)
 
 from rolegraph import config
 from rolegraph.cli.options import source_option, state_option
@@ -33,51 +39,63 @@ from rolegraph.web.app import create_app
 log = logging.getLogger("rolegraph.serve")
 
 
-class Server(BaseApplication):  # type: ignore[misc]
-    """gunicorn running an app object we already built (so it is loaded once); SIGHUP
-    builds it again with `make_app`."""
+class OneQueue(MPServer):
+    """granian with one listening socket shared by all workers, as gunicorn has and as
+    granian itself does off Linux. On Linux granian gives each worker a socket of its own
+    (SO_REUSEPORT), and a worker stopped by a reload resets the connections still queued on
+    its socket unless the host enables net.ipv4.tcp_migrate_req (tests/test_faults.py saw
+    it). Overrides a private method: granian is pinned to the minor version checked."""
+
+    def _init_shared_socket(self) -> None:
+        if self.bind_uds:
+            super()._init_shared_socket()  # type: ignore[no-untyped-call]
+            return
+        shared = ListenerSpec(self.bind_addr, self.bind_port, self.backlog).build()
+        self._ssp, self._shd, self._sfd = None, shared, shared.get_fd()  # type: ignore[assignment]
+        self._sso = socket.socket(fileno=self._sfd)
+        self._sso.set_inheritable(True)  # the workers are forked with it
+
+
+class Server:
+    """granian serving an app object we already built (so it is loaded once, before the
+    workers fork); SIGHUP builds it again with `make_app`."""
 
     def __init__(self, app: Flask, options: dict[str, Any],
                  make_app: Callable[[], Flask] | None = None) -> None:
-        self.application = app
-        self.options = options
+        self.app = app
         self.make_app = make_app
-        super().__init__()
+        self.granian = OneQueue("rolegraph", **options)
+        self.granian.on_reload(self.reload)
 
     def reload(self) -> None:
-        super().reload()
+        """In the main process, before new workers are started from `self.app`."""
         if self.make_app is not None:
-            self.application = self.callable = rebuilt(self.make_app, self.application)
             gc.unfreeze()  # so the replaced app's cycles can be collected, then freeze again
+            self.app = rebuilt(self.make_app, self.app)
             settle()
 
-    def load(self) -> Flask:
-        settle()  # in the master, before the workers fork
-        return self.application
+    def worker_app(self) -> Flask:
+        """In each new worker: the app as the main process holds it, its query child forked."""
+        self.app.extensions[SERVED].runner.start()
+        return self.app
 
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
+    def run(self) -> None:
+        settle()  # in the main process, before the workers fork
+        self.granian.serve(target_loader=self.worker_app, wrap_loader=False)
 
 
-def gunicorn_options(app: Flask, host: str, port: int, workers: int) -> dict[str, Any]:
+def server_options(app: Flask, host: str, port: int, workers: int,
+                   threads: int) -> dict[str, Any]:
     query_timeout = float(app.config[config.QUERY_TIMEOUT])
-    runner = app.extensions[SERVED].runner
-
-    def post_fork(_server: Any, worker: Any) -> None:
-        current = worker.app.wsgi() if hasattr(worker.app, "wsgi") else None  # after a reload
-        start = getattr(current.extensions[SERVED].runner if isinstance(current, Flask)
-                        else runner, "start", None)
-        if start:  # fork the query child before the first request
-            start()
-
     return {
-        "bind": f"{host}:{port}", "workers": workers, "worker_class": "sync",
-        "preload_app": True,
-        # a worker is only killed if a query overruns its own limit by far (safety.py stops it)
-        "timeout": max(30, int(query_timeout * 2) + 10), "graceful_timeout": 10,
-        "accesslog": None, "errorlog": "-", "loglevel": "warning",
-        "post_fork": post_fork,
+        "address": host, "port": port, "interface": Interfaces.WSGI, "workers": workers,
+        "blocking_threads": threads,
+        "http": HTTPModes.http1, "websockets": False,
+        "respawn_failed_workers": True,  # a worker that dies is replaced
+        "respawn_interval": 1.0,  # on reload: the new worker serves before the old one stops
+        # stopping: a worker finishes the queries in flight (each stops at its own limit)
+        "workers_kill_timeout": max(10, int(query_timeout) + 5),
+        "log_level": LogLevels.warning, "log_access": False,  # rolegraph logs each request
     }
 
 
@@ -91,7 +109,10 @@ def default_workers() -> int:
 @click.option("--port", type=int, default=5000, show_default=True, envvar="ROLEGRAPH_PORT",
               help="TCP port [env ROLEGRAPH_PORT].")
 @click.option("--workers", type=int, default=default_workers, envvar="ROLEGRAPH_WORKERS",
-              help="gunicorn worker processes [env ROLEGRAPH_WORKERS; default: CPU count, min 2].")
+              help="Worker processes [env ROLEGRAPH_WORKERS; default: CPU count, min 2].")
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
+              envvar="ROLEGRAPH_THREADS",
+              help="Requests each worker answers at once [env ROLEGRAPH_THREADS].")
 @click.option("--graph", "graphs", multiple=True,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Serve these RDF files (Turtle, N-Triples, N-Quads, TriG, RDF/XML, JSON-LD) "
@@ -112,7 +133,7 @@ def default_workers() -> int:
               help="The store's Graph Store Protocol endpoint [env ROLEGRAPH_GRAPH_STORE_URL].")
 @source_option
 @state_option
-def serve(host: str, port: int, workers: int, graphs: tuple[Path, ...],
+def serve(host: str, port: int, workers: int, threads: int, graphs: tuple[Path, ...],
           query_timeout: float | None, max_rows: int | None, store_url: str | None,
           update_url: str | None, graph_store_url: str | None,
           source: Path | None, state_dir: Path | None) -> None:
@@ -129,7 +150,7 @@ def serve(host: str, port: int, workers: int, graphs: tuple[Path, ...],
         raise click.ClickException(str(error)) from error
     click.echo(f"serving {app.extensions[SERVED].version} at http://{host}:{port}/sparql "
                f"with {workers} workers", err=True)
-    Server(app, gunicorn_options(app, host, port, workers),
+    Server(app, server_options(app, host, port, workers, threads),
            make_app=lambda: create_app(overrides)).run()
 
 
@@ -158,7 +179,7 @@ def settle() -> None:
 
 def log_to_stderr() -> None:
     """rolegraph's own log lines (build progress, refused rebuilds, reloads) on stderr,
-    beside gunicorn's; the access log has its own handler."""
+    beside granian's; the access log has its own handler."""
     logger = logging.getLogger("rolegraph")
     if not logger.handlers:
         handler = logging.StreamHandler(sys.stderr)

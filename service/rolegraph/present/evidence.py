@@ -19,7 +19,7 @@ from rdflib.term import Node
 
 from rolegraph.analysis.coverage import slug
 from rolegraph.graph.rdf import select
-from rolegraph.graph.validation import OxigraphQueryGraph
+from rolegraph.graph.shacl_oxigraph import OxigraphQueryGraph
 from rolegraph.present.records import Ref, href
 
 CONFIDENCES = ("stated", "inferred", "contested")

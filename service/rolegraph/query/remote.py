@@ -385,6 +385,9 @@ class RemoteRunner:
                            f"({where}) did not answer: {error}; try again shortly")
         return Refusal(safety.EVALUATION, f"the store could not evaluate the query: {error}")
 
+    def start(self) -> None:
+        pass
+
     def close(self) -> None:
         pass
 

@@ -18,7 +18,6 @@ import re
 import resource
 import signal
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, Pipe
@@ -30,6 +29,7 @@ from pyparsing import ParseBaseException
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
+from rolegraph.query.cache import AnswerCache
 from rolegraph.query.engine import FORMATS, ResultFormat
 
 log = logging.getLogger("rolegraph.safety")
@@ -67,6 +67,12 @@ class QueryJob:
     max_rows: int = 100_000
     max_bytes: int = 64 * 1024 * 1024
     base_iri: str | None = None  # relative IRIs resolve against it (the endpoint's URL)
+
+    def key(self) -> tuple[object, ...]:
+        """The job as a tuple of strings and numbers (which the garbage collector does not
+        track): what makes two jobs' answers the same."""
+        return (self.text, self.default_graphs, self.named_graphs, self.solutions_format,
+                self.graph_format, self.max_rows, self.max_bytes, self.base_iri)
 
 
 @dataclass(frozen=True)
@@ -273,58 +279,37 @@ class InlineRunner:
     def run(self, job: QueryJob) -> Outcome:
         return self.work(job)
 
+    def start(self) -> None:
+        pass
+
     def close(self) -> None:
         pass
 
 
 class CachingRunner:
-    """Remembers answers (never refusals) per process, least recently used out first, within
-    a byte budget. Sound because the store is an immutable snapshot: a job's answer cannot
-    change while this process lives."""
+    """Remembers answers (never refusals) per process (cache.AnswerCache). Sound because the
+    store is an immutable snapshot: a job's answer cannot change while this process lives."""
 
     def __init__(self, inner: InlineRunner | ForkRunner, budget_bytes: int) -> None:
         self.inner = inner
-        self.budget = budget_bytes
-        self.used = 0
-        self._answers: OrderedDict[QueryJob, Answer] = OrderedDict()
-        self._lock = threading.Lock()
+        self.answers: AnswerCache[tuple[bytes, str]] = AnswerCache(budget_bytes)
 
     def run(self, job: QueryJob) -> Outcome:
-        with self._lock:
-            if (hit := self._answers.get(job)) is not None:
-                self._answers.move_to_end(job)
-                return hit
+        key = job.key()
+        if (hit := self.answers.get(key)) is not None:
+            body, fmt = hit
+            return Answer(body, fmt)
         outcome = self.inner.run(job)
-        if isinstance(outcome, Answer) and len(outcome.body) <= self.budget // 16:
-            self._remember(job, outcome)
+        if isinstance(outcome, Answer):
+            self.answers.offer(key, (outcome.body, outcome.format),
+                               len(outcome.body) + len(job.text))
         return outcome
 
-    def _remember(self, job: QueryJob, answer: Answer) -> None:
-        with self._lock:
-            if job in self._answers:
-                return
-            self._answers[job] = answer
-            self.used += entry_cost(job, answer)
-            while self.used > self.budget:
-                old_job, old = self._answers.popitem(last=False)
-                self.used -= entry_cost(old_job, old)
-
     def start(self) -> None:
-        if isinstance(self.inner, ForkRunner):
-            self.inner.start()
+        self.inner.start()
 
     def close(self) -> None:
         self.inner.close()
-
-
-# What one remembered answer holds beyond its body and query text: the QueryJob, the Answer
-# and the dictionary slot. Counted, so that many small answers (distinct queries with a few
-# rows each) cannot hold several times the budget (bench/soak.py).
-ENTRY_OVERHEAD = 512
-
-
-def entry_cost(job: QueryJob, answer: Answer) -> int:
-    return len(answer.body) + len(job.text) + ENTRY_OVERHEAD
 
 
 @dataclass
@@ -334,53 +319,55 @@ class Child:
 
 
 class ForkRunner:
-    """One forked query child per process (per gunicorn worker), sharing the store with it
-    copy-on-write. On timeout the child is SIGKILLed and a fresh one forked."""
+    """Forked query children of this process (a server worker), sharing the store with it
+    copy-on-write: one per query being answered at once (a threaded worker answers several),
+    reused most recently idle first, so one or two stay warm. A child past the time limit is
+    SIGKILLed; the next query that needs one forks a fresh one."""
 
     def __init__(self, work: Work, timeout: float, memory_mb: int = 0) -> None:
         self.work = work
         self.timeout = timeout
         self.memory_mb = memory_mb
-        self._child: Child | None = None
-        self._owner = 0  # the pid that forked _child: a forked worker must fork its own
-        self._lock = threading.Lock()  # threaded servers: one query at a time per child
+        self._idle: list[Child] = []
+        self._owner = 0  # the pid that forked _idle: a forked worker must fork its own
+        self._lock = threading.Lock()
 
     def run(self, job: QueryJob) -> Outcome:
-        with self._lock:
-            child = self._ready_child()
-            try:
-                child.conn.send(job)
-                if not child.conn.poll(self.timeout):
-                    self._replace(child)
-                    return Refusal(TIMEOUT, f"the query ran past the time limit of "
-                                   f"{self.timeout:g} s and was stopped")
-                outcome: Outcome = child.conn.recv()
-                return outcome
-            except (EOFError, OSError):
-                status = self._replace(child)
-                return crashed(status)
+        child = self._take()
+        try:
+            child.conn.send(job)
+            if not child.conn.poll(self.timeout):
+                self._kill(child)
+                return Refusal(TIMEOUT, f"the query ran past the time limit of "
+                               f"{self.timeout:g} s and was stopped")
+            outcome: Outcome = child.conn.recv()
+        except (EOFError, OSError):
+            return crashed(self._kill(child))
+        self._give_back(child)
+        return outcome
 
     def start(self) -> None:
-        """Fork the child now (e.g. in gunicorn's post_fork) rather than on the first query."""
-        with self._lock:
-            self._ready_child()
+        """Fork a child now (e.g. as a worker starts) rather than on the first query."""
+        self._give_back(self._take())
 
     def close(self) -> None:
         with self._lock:
-            if self._child is not None and self._owner == os.getpid():
-                self._kill(self._child)
-            self._child = None
+            if self._owner == os.getpid():
+                for child in self._idle:
+                    self._kill(child)
+            self._idle = []
 
-    def _ready_child(self) -> Child:
-        if self._child is None or self._owner != os.getpid():
-            self._child = self._fork()
-            self._owner = os.getpid()
-        return self._child
+    def _take(self) -> Child:
+        with self._lock:
+            if self._owner != os.getpid():  # inherited from the parent: theirs, not ours
+                self._idle, self._owner = [], os.getpid()
+            if self._idle:
+                return self._idle.pop()
+        return self._fork()
 
-    def _replace(self, child: Child) -> int:
-        status = self._kill(child)
-        self._child = self._fork()
-        return status
+    def _give_back(self, child: Child) -> None:
+        with self._lock:
+            self._idle.append(child)
 
     @staticmethod
     def _kill(child: Child) -> int:
@@ -393,13 +380,21 @@ class ForkRunner:
         parent_end, child_end = Pipe(duplex=True)
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child, which only ever _exits
-            parent_end.close()
             try:
+                keep_only(child_end.fileno())
                 child_loop(child_end, self.work, self.timeout, self.memory_mb)
             finally:
                 os._exit(0)
         child_end.close()
         return Child(pid, parent_end)
+
+
+def keep_only(fd: int) -> None:  # pragma: no cover - child process
+    """Close every inherited descriptor but stdio and `fd`: the worker's client connections
+    (a child holding one keeps it open after the worker closes it) and its other children's
+    pipes (children holding each other's pipes never see their worker go, and outlive it)."""
+    os.closerange(3, fd)
+    os.closerange(fd + 1, os.sysconf("SC_OPEN_MAX"))
 
 
 def crashed(status: int) -> Refusal:
@@ -410,7 +405,7 @@ def crashed(status: int) -> Refusal:
 
 
 def child_signals() -> None:  # pragma: no cover - child process
-    """A forked child's signals: gunicorn's worker handlers are not ours, and a stop signal
+    """A forked child's signals: the server worker's handlers are not ours, and a stop signal
     sent to the whole process group (systemd, Ctrl-C, killpg) must not kill the work a
     worker is finishing in its graceful shutdown: the child ends on EOF when its worker
     exits, on SIGKILL from the worker, or at a SIGALRM backstop."""

@@ -5,16 +5,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from flask import Flask
+from flask import Flask, Response
 from flask_compress import Compress
 from flask_cors import CORS
-from flask_talisman import Talisman
 
 from rolegraph import config
 from rolegraph.graph.build import current_snapshot
@@ -45,7 +44,7 @@ log = logging.getLogger("rolegraph.app")
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Create the service: load the snapshot (or --graph files) once, then the surfaces."""
-    app = Flask("rolegraph")  # the package: its templates/ and static/ folders
+    app = Service("rolegraph")  # the package: its templates/ and static/ folders
     app.config.from_object(config.DefaultConfig)
     app.config.from_prefixed_env("ROLEGRAPH")  # e.g. ROLEGRAPH_QUERY_TIMEOUT=2
     if overrides:
@@ -97,14 +96,35 @@ CSP = {
 }
 
 
+SECURE_HEADERS = {
+    "Content-Security-Policy": "; ".join(
+        f"{name} {value if isinstance(value, str) else ' '.join(value)}"
+        for name, value in CSP.items()),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+}
+
+
 def secure_headers(app: Flask) -> None:
-    """The safe headers on every answer, from flask-talisman: the CSP above, nosniff,
-    X-Frame-Options DENY, a Referrer-Policy. No HSTS and no HTTPS redirect: the service is
-    often served over plain HTTP on a local machine, behind a proxy that terminates TLS."""
-    Talisman(app, force_https=False, strict_transport_security=False,
-             session_cookie_secure=False, content_security_policy=CSP,
-             frame_options="DENY", referrer_policy="strict-origin-when-cross-origin",
-             x_content_type_options=True)
+    """The safe headers on every answer: the CSP above, nosniff, X-Frame-Options DENY, a
+    Referrer-Policy. No HSTS and no HTTPS redirect: the service is often served over plain
+    HTTP on a local machine, behind a proxy that terminates TLS. They are constants, so set
+    as such: flask-talisman rebuilt them for every request (a sixth of a lookup's time), for
+    per-view options and nonces this service does not use (docs/decisions)."""
+
+    @app.after_request
+    def add_secure_headers(response: Response) -> Response:
+        response.headers.update(SECURE_HEADERS)
+        return response
+
+
+class Service(Flask):
+    """Flask, with no async views: every view and hook is a plain function, so none needs
+    wrapping (Flask checks each of a request's ten hooks for a coroutine otherwise)."""
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        return func
 
 
 def load_served(cfg: Mapping[str, Any]) -> Served:

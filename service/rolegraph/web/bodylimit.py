@@ -1,4 +1,5 @@
-"""MAX_CONTENT_LENGTH for bodies sent without a Content-Length (chunked transfer coding).
+"""Request size limits before any work: MAX_URL_LENGTH for the request target (414), and
+MAX_CONTENT_LENGTH for bodies sent without a Content-Length (chunked transfer coding).
 
 Werkzeug answers 413 when a declared Content-Length is over MAX_CONTENT_LENGTH, but a
 chunked body is only cut off at the limit: the first MiB of a longer query or proposal is
@@ -21,10 +22,16 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 class ChunkedBodyLimit:
-    def __init__(self, app: WsgiApp, limit: int) -> None:
-        self.app, self.limit = app, limit
+    def __init__(self, app: WsgiApp, limit: int, url_limit: int) -> None:
+        self.app, self.limit, self.url_limit = app, limit, url_limit
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        target = len(environ.get("PATH_INFO", "")) + len(environ.get("QUERY_STRING", ""))
+        if target > self.url_limit:
+            result: Iterable[bytes] = to_response(ProblemError(
+                414, "URI Too Long", f"the request target is over {self.url_limit} bytes; "
+                "send a long query by POST", REQUEST_TOO_LARGE))(environ, start_response)
+            return result
         if (environ.get("CONTENT_LENGTH") or not environ.get("wsgi.input_terminated")
                 or "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower()):
             return self.app(environ, start_response)  # Werkzeug's own check applies
@@ -40,7 +47,7 @@ class ChunkedBodyLimit:
                 413, "Content Too Large", f"the request body is over {self.limit} bytes",
                 REQUEST_TOO_LARGE))
             response.headers["Connection"] = "close"  # the rest of the body is never read
-            result: Iterable[bytes] = response(environ, start_response)
+            result = response(environ, start_response)
             return result
         environ["wsgi.input"] = io.BytesIO(bytes(body))
         environ["CONTENT_LENGTH"] = str(len(body))
@@ -49,6 +56,6 @@ class ChunkedBodyLimit:
 
 
 def init_app(app: Flask) -> None:
-    limit = app.config.get("MAX_CONTENT_LENGTH")
-    if limit:
-        app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, int(limit))  # type: ignore[method-assign]
+    app.wsgi_app = ChunkedBodyLimit(  # type: ignore[method-assign]
+        app.wsgi_app, int(app.config.get("MAX_CONTENT_LENGTH") or 2**62),
+        int(app.config.get("MAX_URL_LENGTH") or 2**62))

@@ -6,11 +6,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +16,7 @@ from flask import Blueprint, Flask, Response, current_app, g, request
 
 from rolegraph import config
 from rolegraph.query import safety
+from rolegraph.query.cache import AnswerCache
 from rolegraph.query.engine import FORMATS, GRAPH_FORMATS
 from rolegraph.web import problems, served
 from rolegraph.web.data import void_lines as release_void_lines
@@ -138,18 +136,15 @@ StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
-@dataclass(frozen=True)
-class Stored:
-    status: str
-    headers: list[tuple[str, str]]
-    body: bytes
+Stored = tuple[str, tuple[tuple[str, str], ...], bytes]  # status, headers, body
 
 
 class ResponseCache:
     """A small shared-nothing HTTP cache in front of Flask, per worker (what nginx's
     proxy_cache would do): GET answers marked `public` are replayed for the same URL and
-    negotiation headers. Sound because the snapshot is immutable for the process's life;
-    it skips Flask's whole request/response cycle, which costs more than the query."""
+    negotiation headers (query/cache.AnswerCache: kept on a URL's second request). Sound
+    because the snapshot is immutable for the process's life; it skips Flask's whole
+    request/response cycle, which costs more than the query."""
 
     # Host too: /sparql resolves relative IRIs against the request URL, so one client's Host
     # header must never shape the answer another client is replayed.
@@ -159,26 +154,21 @@ class ResponseCache:
                  version: Callable[[], str] | None = None) -> None:
         self.app = app
         self.version = version  # a remote store may switch versions: keys name the version
-        self.budget = budget_bytes
         self.log = log
-        self.used = 0
-        self._stored: OrderedDict[tuple[str, ...], Stored] = OrderedDict()
-        self._lock = threading.Lock()
+        self.stored: AnswerCache[Stored] = AnswerCache(budget_bytes)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         key = self.key(environ)
         if key is None:
             return self.app(environ, start_response)
-        with self._lock:
-            stored = self._stored.get(key)
-            if stored is not None:
-                self._stored.move_to_end(key)
+        stored = self.stored.get(key)
         if stored is None:
             return self.fill(key, environ, start_response)
-        start_response(stored.status, stored.headers)
+        status, headers, body = stored
+        start_response(status, list(headers))
         if self.log:
-            log_hit(environ, stored)
-        return [stored.body]
+            log_hit(environ, status, headers, body)
+        return [body]
 
     def key(self, environ: dict[str, Any]) -> tuple[str, ...] | None:
         # Any GET (pages and diagrams too, not only /sparql): only answers marked `public`
@@ -202,36 +192,20 @@ class ResponseCache:
         body = b"".join(output)
         if hasattr(output, "close"):
             output.close()
-        cacheable = (seen.get("status", "").startswith("200")
-                     and "public" in dict(seen["headers"]).get("Cache-Control", "")
-                     and len(body) <= self.budget // 16)
-        if cacheable:
-            self.store(key, Stored(seen["status"], list(seen["headers"]), body))
+        if (seen.get("status", "").startswith("200")
+                and "public" in dict(seen["headers"]).get("Cache-Control", "")):
+            headers = tuple((str(k), str(v)) for k, v in seen["headers"])
+            size = (len(body) + sum(len(part) for part in key)
+                    + sum(len(k) + len(v) for k, v in headers))
+            self.stored.offer(key, (seen["status"], headers, body), size)
         return [body]
 
-    def store(self, key: tuple[str, ...], stored: Stored) -> None:
-        with self._lock:
-            if key in self._stored:
-                return
-            self._stored[key] = stored
-            self.used += cost(key, stored)
-            while self.used > self.budget:
-                old_key, old = self._stored.popitem(last=False)
-                self.used -= cost(old_key, old)
 
-
-def cost(key: tuple[str, ...], stored: Stored) -> int:
-    """What an entry holds in memory: its body, its key (the query text is in the URL) and
-    headers, and the objects around them; counting the body alone let many small answers
-    hold several times the budget (bench/soak.py)."""
-    return (len(stored.body) + sum(len(part) for part in key)
-            + sum(len(k) + len(v) for k, v in stored.headers) + safety.ENTRY_OVERHEAD)
-
-
-def log_hit(environ: dict[str, Any], stored: Stored) -> None:
+def log_hit(environ: dict[str, Any], status: str, headers: tuple[tuple[str, str], ...],
+            body: bytes) -> None:
     entry = {"time": datetime.now(UTC).isoformat(timespec="milliseconds"),
              "remote": environ.get("REMOTE_ADDR"), "method": "GET",
-             "path": environ.get("PATH_INFO"), "status": int(stored.status[:3]),
-             "bytes": len(stored.body), "ms": 0.0, "cache": "hit",
-             "type": dict(stored.headers).get("Content-Type", "").split(";")[0]}
+             "path": environ.get("PATH_INFO"), "status": int(status[:3]),
+             "bytes": len(body), "ms": 0.0, "cache": "hit",
+             "type": dict(headers).get("Content-Type", "").split(";")[0]}
     access_log.info(json.dumps(entry))

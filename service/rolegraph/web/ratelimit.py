@@ -5,7 +5,7 @@ WeasyPrint take 0.1-1 s a drawing, and parameters make thousands of distinct one
 Over the limit: 429 problem+json with Retry-After, before any work is done (response-cache
 hits included).
 
-A token bucket per address, per worker process (gunicorn workers share nothing): each
+A token bucket per address, per worker process (workers share nothing): each
 address may make RATE_LIMIT requests a second on average, in bursts of up to
 RATE_LIMIT_BURST. Since the kernel spreads connections over the workers, one address gets
 between RATE_LIMIT and workers x RATE_LIMIT a second in all. This is flask-limiter's

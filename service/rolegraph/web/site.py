@@ -34,7 +34,7 @@ _building = threading.Lock()  # one build at a time per worker, of whatever is k
 
 
 def init_app(app: Flask) -> None:
-    """Build the Site (coverage analysis, ~0.5 s) once, before gunicorn forks its workers."""
+    """Build the Site (coverage analysis, ~0.5 s) once, before the server forks its workers."""
     sites = Sites(app.config, app.extensions[SERVED])
     sites.for_version(app.extensions[SERVED].version)
     app.extensions[SITE] = sites
