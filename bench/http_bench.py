@@ -267,6 +267,37 @@ def latency(out: str, percentile: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time of `pid` and every process below it."""
+    children: dict[int, list[int]] = {}
+    times: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        child = int(stat.parent.name)
+        children.setdefault(int(fields[1]), []).append(child)
+        times[child] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        total += times.get(current, 0.0)
+        todo += children.get(current, [])
+    return total
+
+
+def settle(servers: list[Server], limit: float = 120.0) -> None:
+    """Wait until no server is still working off a previous run's queued requests (a slow
+    engine keeps evaluating after wrk stops, and would slow the next one measured)."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        before = sum(tree_cpu_seconds(s.process.pid) for s in servers)
+        time.sleep(1.0)
+        if sum(tree_cpu_seconds(s.process.pid) for s in servers) - before < 0.05:
+            return
+
+
 def median_figures(runs: list[Figures]) -> Figures:
     return Figures(statistics.median(r.rps for r in runs),
                    statistics.median(r.p50_ms for r in runs),
@@ -308,18 +339,26 @@ def report(servers: list[Server], args: argparse.Namespace, folder: Path) -> Non
             sys.exit(f"engines disagree on {name}: {counts}")
     for server in servers:  # warm up
         wrk(server.url, QUERIES["lookup"], 2, folder)
+        settle(servers)
     results: dict[tuple[str, str], list[Figures]] = {}
     for _ in range(args.rounds):
         for name in names:
             for server in servers:
                 if server.name.startswith("ceiling") and name != "lookup":
                     continue
-                results.setdefault((server.name, name), []).append(
-                    wrk(server.url, QUERIES[name], args.duration, folder))
+                figures = wrk(server.url, QUERIES[name], args.duration, folder)
+                results.setdefault((server.name, name), []).append(figures)
+                print(f"# {server.name} {name}: {figures.rps:,.0f} req/s, p99 "
+                      f"{figures.p99_ms:.1f} ms (load {os.getloadavg()[0]:.2f})", flush=True)
+                settle(servers)
     print_table({key: median_figures(runs) for key, runs in results.items()})
     rolegraph = next(s for s in servers if s.name == "rolegraph")
-    wide = [wrk(rolegraph.url, QUERIES["lookup"], args.duration, folder, connections=64)
-            for _ in range(args.rounds)]
+    wide = []
+    for _ in range(args.rounds):
+        wide.append(wrk(rolegraph.url, QUERIES["lookup"], args.duration, folder, connections=64))
+        print(f"# rolegraph lookup, 64 connections: {wide[-1].rps:,.0f} req/s, p99 "
+              f"{wide[-1].p99_ms:.1f} ms, {wide[-1].errors} errors", flush=True)
+        settle(servers)
     f = median_figures(wide)
     print(f"\nrolegraph, distinct lookups at 64 connections (median of {args.rounds}): "
           f"{f.rps:,.0f} req/s, p50 {f.p50_ms:.1f} ms, p99 {f.p99_ms:.1f} ms, "

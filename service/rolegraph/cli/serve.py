@@ -15,7 +15,6 @@ from __future__ import annotations
 import gc
 import logging
 import os
-import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +22,6 @@ from typing import Any
 
 import click
 from flask import Flask
-from granian._granian import ListenerSpec
 from granian.constants import HTTPModes, Interfaces
 from granian.log import LogLevels
 from granian.server.mp import MPServer  # workers are processes (Granian with a GIL)
@@ -39,23 +37,6 @@ from rolegraph.web.app import create_app
 log = logging.getLogger("rolegraph.serve")
 
 
-class OneQueue(MPServer):
-    """granian with one listening socket shared by all workers, as gunicorn has and as
-    granian itself does off Linux. On Linux granian gives each worker a socket of its own
-    (SO_REUSEPORT), and a worker stopped by a reload resets the connections still queued on
-    its socket unless the host enables net.ipv4.tcp_migrate_req (tests/test_faults.py saw
-    it). Overrides a private method: granian is pinned to the minor version checked."""
-
-    def _init_shared_socket(self) -> None:
-        if self.bind_uds:
-            super()._init_shared_socket()  # type: ignore[no-untyped-call]
-            return
-        shared = ListenerSpec(self.bind_addr, self.bind_port, self.backlog).build()
-        self._ssp, self._shd, self._sfd = None, shared, shared.get_fd()  # type: ignore[assignment]
-        self._sso = socket.socket(fileno=self._sfd)
-        self._sso.set_inheritable(True)  # the workers are forked with it
-
-
 class Server:
     """granian serving an app object we already built (so it is loaded once, before the
     workers fork); SIGHUP builds it again with `make_app`."""
@@ -64,7 +45,7 @@ class Server:
                  make_app: Callable[[], Flask] | None = None) -> None:
         self.app = app
         self.make_app = make_app
-        self.granian = OneQueue("rolegraph", **options)
+        self.granian = MPServer("rolegraph", **options)
         self.granian.on_reload(self.reload)
 
     def reload(self) -> None:
