@@ -16,6 +16,8 @@ from rdflib import XSD, BNode, Graph, Literal, URIRef, Variable
 from rdflib.query import Result
 from rdflib.term import Identifier, Node
 
+from rolegraph.graph.rdf import solution_texts
+
 
 @contextmanager
 def gc_paused() -> Iterator[None]:
@@ -87,16 +89,11 @@ class OxigraphQueryGraph(Graph):
 
     def texts(self, query: str, prefixes: Mapping[str, str] | None = None,
               ) -> list[dict[str, str]]:
-        """The rows of a SELECT on Oxigraph, each bound variable's value as text (an IRI, a
-        literal's lexical form, a blank node's label): for readers that want only text."""
+        """The rows of a SELECT on Oxigraph as text (rdf.solution_texts)."""
         answer = self.oxigraph.query(query, prefixes=dict(prefixes or {}))
         if not isinstance(answer, ox.QuerySolutions):
             raise TypeError("texts() reads SELECT queries only")
-        names = [v.value for v in answer.variables]
-        return [
-            {name: term.value for name, term in zip(names, row, strict=True) if term is not None}
-            for row in answer
-        ]
+        return solution_texts(answer)
 
     @contextmanager
     def batched(self, text: str, bindings: Mapping[str, Any], focus: Sequence[Node],

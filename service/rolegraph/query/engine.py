@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from rolegraph.graph.rdf import solution_texts
 from rolegraph.graph.snapshot import Snapshot
 from rolegraph.graph.xmlguard import entity_refusal
 from rolegraph.vocab import PREFIXES
@@ -113,11 +114,7 @@ class Engine:
         result = self.query(text, prefixes=PREFIXES, bindings=bindings)
         if not isinstance(result, ox.QuerySolutions):
             raise EngineError("select() needs a SELECT query")
-        names = [v.value for v in result.variables]
-        return [
-            {name: term.value for name, term in zip(names, row, strict=True) if term is not None}
-            for row in result
-        ]
+        return solution_texts(result)
 
 
 def serialize(result: QueryResult, fmt: ResultFormat) -> bytes:
