@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask, Response
+from load_test import descendants
 
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
@@ -269,21 +270,13 @@ def latency(out: str, percentile: str) -> float:
 
 def tree_cpu_seconds(pid: int) -> float:
     """CPU time of `pid` and every process below it."""
-    children: dict[int, list[int]] = {}
-    times: dict[int, float] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    total = 0.0
+    for process in descendants(pid):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
-            continue
-        child = int(stat.parent.name)
-        children.setdefault(int(fields[1]), []).append(child)
-        times[child] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    total, todo = 0.0, [pid]
-    while todo:
-        current = todo.pop()
-        total += times.get(current, 0.0)
-        todo += children.get(current, [])
+            continue  # ended meanwhile
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return total
 
 
