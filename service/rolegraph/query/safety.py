@@ -16,11 +16,14 @@ import os
 import pickle
 import re
 import resource
+import select
 import signal
+import socket
+import struct
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection, Pipe
+from multiprocessing.connection import Pipe
 from typing import Any, TypeVar
 from urllib.parse import urljoin
 
@@ -315,14 +318,17 @@ class CachingRunner:
 @dataclass
 class Child:
     pid: int
-    conn: Connection
+    end: socket.socket  # the worker's end of a socketpair; the child holds the other
+    ready: select.poll  # polls `end` for the answer, with the time limit
 
 
 class ForkRunner:
     """Forked query children of this process (a server worker), sharing the store with it
     copy-on-write: one per query being answered at once (a threaded worker answers several),
     reused most recently idle first, so one or two stay warm. A child past the time limit is
-    SIGKILLed; the next query that needs one forks a fresh one."""
+    SIGKILLed; the next query that needs one forks a fresh one. Jobs and outcomes travel as
+    length-prefixed pickles on a socketpair, read and written whole: a multiprocessing
+    Connection's extra reads and per-call selector cost a lookup a tenth of its time."""
 
     def __init__(self, work: Work, timeout: float, memory_mb: int = 0) -> None:
         self.work = work
@@ -334,13 +340,14 @@ class ForkRunner:
 
     def run(self, job: QueryJob) -> Outcome:
         child = self._take()
+        fd = child.end.fileno()
         try:
-            child.conn.send(job)
-            if not child.conn.poll(self.timeout):
+            send_frame(fd, pickle.dumps(job))
+            if not child.ready.poll(int(self.timeout * 1000)):
                 self._kill(child)
                 return Refusal(TIMEOUT, f"the query ran past the time limit of "
                                f"{self.timeout:g} s and was stopped")
-            outcome: Outcome = child.conn.recv()
+            outcome: Outcome = pickle.loads(read_frame(fd))
         except (EOFError, OSError):
             return crashed(self._kill(child))
         self._give_back(child)
@@ -373,20 +380,45 @@ class ForkRunner:
     def _kill(child: Child) -> int:
         with contextlib.suppress(ProcessLookupError):  # it may have exited already
             os.kill(child.pid, signal.SIGKILL)
-        child.conn.close()
+        child.end.close()
         return os.waitpid(child.pid, 0)[1]
 
     def _fork(self) -> Child:
-        parent_end, child_end = Pipe(duplex=True)
+        parent_end, child_end = socket.socketpair()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child, which only ever _exits
             try:
                 keep_only(child_end.fileno())
-                child_loop(child_end, self.work, self.timeout, self.memory_mb)
+                child_loop(child_end.fileno(), self.work, self.timeout, self.memory_mb)
             finally:
                 os._exit(0)
         child_end.close()
-        return Child(pid, parent_end)
+        ready = select.poll()
+        ready.register(parent_end, select.POLLIN)
+        return Child(pid, parent_end, ready)
+
+
+FRAME = struct.Struct("!Q")  # a frame: its payload's length, then the payload
+
+
+def send_frame(fd: int, payload: bytes) -> None:
+    data = memoryview(FRAME.pack(len(payload)) + payload)
+    while data:
+        data = data[os.write(fd, data):]
+
+
+def read_frame(fd: int) -> bytes:
+    """One whole frame (EOFError if the other end closed first). The exchange is strictly
+    one frame each way, so a read can never take bytes of the next frame."""
+    data = os.read(fd, 1 << 16)
+    while len(data) < FRAME.size or len(data) < FRAME.size + FRAME.unpack_from(data)[0]:
+        need = (FRAME.size + FRAME.unpack_from(data)[0] if len(data) >= FRAME.size
+                else FRAME.size) - len(data)
+        more = os.read(fd, min(need, 1 << 20))
+        if not more:
+            raise EOFError("the other end closed mid-frame")
+        data += more
+    return data[FRAME.size:]
 
 
 def keep_only(fd: int) -> None:  # pragma: no cover - child process
@@ -415,15 +447,15 @@ def child_signals() -> None:  # pragma: no cover - child process
         signal.signal(number, signal.SIG_IGN)
 
 
-def child_loop(conn: Connection, work: Work, timeout: float,
+def child_loop(fd: int, work: Work, timeout: float,
                memory_mb: int) -> None:  # pragma: no cover - child process
-    """Serve jobs until the worker goes away (EOF on the pipe)."""
+    """Serve jobs until the worker goes away (EOF on the socket)."""
     child_signals()
     isolate_network()
     limit_memory(memory_mb)
     while True:
         try:
-            job = conn.recv()
+            job = pickle.loads(read_frame(fd))
         except (EOFError, OSError):
             return
         # Backstop for an orphaned child: SIGALRM at its default action ends the process
@@ -435,7 +467,7 @@ def child_loop(conn: Connection, work: Work, timeout: float,
             log.exception("query evaluation failed")
             outcome = Refusal(CRASHED, f"internal error: {type(error).__name__}")
         signal.setitimer(signal.ITIMER_REAL, 0)
-        conn.send(outcome)
+        send_frame(fd, pickle.dumps(outcome))
 
 
 # --- any other bounded work: one call in a fresh killable child --------------------------

@@ -38,6 +38,7 @@ from rolegraph.web import (
     sparql,
 )
 from rolegraph.web import diagrams as trainer
+from rolegraph.web.accesslog import AccessLog
 
 log = logging.getLogger("rolegraph.app")
 
@@ -68,14 +69,15 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     Compress(app)
     problems.register(app)
     conditional.init_app(app)  # ETags and 304s for every GET answer
-    ops.register_access_log(app)
     cache_mb = int(app.config[config.RESULT_CACHE_MB])
     if cache_mb > 0:
         app.wsgi_app = ops.ResponseCache(  # type: ignore[method-assign]
-            app.wsgi_app, cache_mb * 1024 * 1024, log=bool(app.config[config.ACCESS_LOG]),
+            app.wsgi_app, cache_mb * 1024 * 1024,
             version=getattr(app.extensions[SERVED].runner, "version_now", None))
     bodylimit.init_app(app)  # chunked bodies too: 413 past MAX_CONTENT_LENGTH
-    ratelimit.init_app(app)  # outermost: 429 before any work (issue 8, SECURITY.md)
+    ratelimit.init_app(app)  # 429 before any work (issue 8, SECURITY.md)
+    if app.config[config.ACCESS_LOG]:  # outermost: every answer logged, refusals too
+        app.wsgi_app = AccessLog(app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 

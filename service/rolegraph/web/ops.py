@@ -1,30 +1,26 @@
 """Operations: /health (liveness), /ready (the graph answers), VoID at /.well-known/void, and
-one JSON access-log line per request."""
+the response cache in front of Flask."""
 
 from __future__ import annotations
 
 import json
-import logging
-import sys
-import time
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
 from typing import Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Flask, Response, current_app, g, request
+from flask import Blueprint, Response, current_app, request
 
 from rolegraph import config
 from rolegraph.query import safety
 from rolegraph.query.cache import AnswerCache
 from rolegraph.query.engine import FORMATS, GRAPH_FORMATS
 from rolegraph.web import problems, served
+from rolegraph.web.accesslog import note
 from rolegraph.web.data import void_lines as release_void_lines
 from rolegraph.web.problems import ProblemError
 from rolegraph.web.sparql import GRAPH_TYPES, VOID, best_of
 
 bp = Blueprint("ops", __name__)
-access_log = logging.getLogger("rolegraph.access")
 
 XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 DCTERMS = "http://purl.org/dc/terms/"
@@ -96,40 +92,6 @@ def json_response(body: dict[str, object], status: int = 200) -> Response:
     return response
 
 
-# --- access log ------------------------------------------------------------------------
-
-def register_access_log(app: Flask) -> None:
-    """One JSON object per request on the `rolegraph.access` logger (stderr by default)."""
-    if not access_log.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        access_log.addHandler(handler)
-        access_log.setLevel(logging.INFO)
-        access_log.propagate = False
-    app.before_request(start_clock)
-    app.after_request(log_request)
-
-
-def start_clock() -> None:
-    g.started = time.perf_counter()
-
-
-def log_request(response: Response) -> Response:
-    if not current_app.config[config.ACCESS_LOG]:
-        return response
-    started = g.get("started", time.perf_counter())
-    entry = {"time": datetime.now(UTC).isoformat(timespec="milliseconds"),
-             "remote": request.remote_addr, "method": request.method, "path": request.path,
-             "status": response.status_code, "bytes": response.calculate_content_length(),
-             "ms": round((time.perf_counter() - started) * 1000, 3),
-             "type": response.mimetype}
-    for key in ("query_hash", "refusal"):
-        if key in g:
-            entry[key] = g.get(key)
-    access_log.info(json.dumps(entry))
-    return response
-
-
 # --- response cache --------------------------------------------------------------------
 
 StartResponse = Callable[..., Any]
@@ -150,11 +112,10 @@ class ResponseCache:
     # header must never shape the answer another client is replayed.
     VARY = ("HTTP_ACCEPT", "HTTP_ACCEPT_ENCODING", "HTTP_ORIGIN", "HTTP_HOST", "wsgi.url_scheme")
 
-    def __init__(self, app: WsgiApp, budget_bytes: int, log: bool,
+    def __init__(self, app: WsgiApp, budget_bytes: int,
                  version: Callable[[], str] | None = None) -> None:
         self.app = app
         self.version = version  # a remote store may switch versions: keys name the version
-        self.log = log
         self.stored: AnswerCache[Stored] = AnswerCache(budget_bytes)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -165,9 +126,8 @@ class ResponseCache:
         if stored is None:
             return self.fill(key, environ, start_response)
         status, headers, body = stored
+        note(environ, cache="hit")
         start_response(status, list(headers))
-        if self.log:
-            log_hit(environ, status, headers, body)
         return [body]
 
     def key(self, environ: dict[str, Any]) -> tuple[str, ...] | None:
@@ -199,13 +159,3 @@ class ResponseCache:
                     + sum(len(k) + len(v) for k, v in headers))
             self.stored.offer(key, (seen["status"], headers, body), size)
         return [body]
-
-
-def log_hit(environ: dict[str, Any], status: str, headers: tuple[tuple[str, str], ...],
-            body: bytes) -> None:
-    entry = {"time": datetime.now(UTC).isoformat(timespec="milliseconds"),
-             "remote": environ.get("REMOTE_ADDR"), "method": "GET",
-             "path": environ.get("PATH_INFO"), "status": int(status[:3]),
-             "bytes": len(body), "ms": 0.0, "cache": "hit",
-             "type": dict(headers).get("Content-Type", "").split(";")[0]}
-    access_log.info(json.dumps(entry))
