@@ -18,12 +18,11 @@ import re
 import resource
 import select
 import signal
-import socket
 import struct
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from multiprocessing.connection import Pipe
+from multiprocessing.connection import Connection, Pipe
 from typing import Any, TypeVar
 from urllib.parse import urljoin
 
@@ -318,7 +317,8 @@ class CachingRunner:
 @dataclass
 class Child:
     pid: int
-    end: socket.socket  # the worker's end of a socketpair; the child holds the other
+    end: Connection  # the worker's end of a socketpair (owns the descriptor; closes it
+    # silently if the runner is dropped unclosed); read and written raw, in frames
     ready: select.poll  # polls `end` for the answer, with the time limit
 
 
@@ -327,8 +327,8 @@ class ForkRunner:
     copy-on-write: one per query being answered at once (a threaded worker answers several),
     reused most recently idle first, so one or two stay warm. A child past the time limit is
     SIGKILLed; the next query that needs one forks a fresh one. Jobs and outcomes travel as
-    length-prefixed pickles on a socketpair, read and written whole: a multiprocessing
-    Connection's extra reads and per-call selector cost a lookup a tenth of its time."""
+    length-prefixed pickles on a socketpair, read and written whole (Connection's own send
+    and recv read twice and build a selector per poll)."""
 
     def __init__(self, work: Work, timeout: float, memory_mb: int = 0) -> None:
         self.work = work
@@ -384,7 +384,7 @@ class ForkRunner:
         return os.waitpid(child.pid, 0)[1]
 
     def _fork(self) -> Child:
-        parent_end, child_end = socket.socketpair()
+        parent_end, child_end = Pipe(duplex=True)  # a socketpair
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child, which only ever _exits
             try:
@@ -394,7 +394,7 @@ class ForkRunner:
                 os._exit(0)
         child_end.close()
         ready = select.poll()
-        ready.register(parent_end, select.POLLIN)
+        ready.register(parent_end.fileno(), select.POLLIN)
         return Child(pid, parent_end, ready)
 
 
