@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import time
+import warnings
 from functools import partial
 
 import pyoxigraph as ox
@@ -106,3 +108,29 @@ def test_fork_runner_kills_a_slow_query_and_recovers(store: ox.Store) -> None:
         assert isinstance(answer, Answer) and b"true" in answer.body
     finally:
         runner.close()
+
+
+def test_fork_runner_carries_large_jobs_and_answers_whole(store: ox.Store) -> None:
+    # Frames bigger than a socket buffer: a long query text in, a long answer out.
+    runner = ForkRunner(partial(evaluate, store, SERVED), timeout=5)
+    padding = "# " + "x" * 300_000 + "\n"
+    try:
+        outcome = runner.run(QueryJob(padding + "SELECT * { ?s ?p ?o }", solutions_format="xml"))
+        inline = evaluate(store, SERVED, QueryJob("SELECT * { ?s ?p ?o }",
+                                                  solutions_format="xml"))
+        assert isinstance(outcome, Answer) and isinstance(inline, Answer)
+        assert outcome.body == inline.body and len(outcome.body) > 3000
+    finally:
+        runner.close()
+
+
+def test_a_fork_runner_dropped_unclosed_leaves_no_open_socket(store: ox.Store) -> None:
+    # Under -W error an unclosed socket's ResourceWarning fails whichever test the garbage
+    # collector happens to run in; the runner's descriptors must close quietly.
+    runner = ForkRunner(partial(evaluate, store, SERVED), timeout=5)
+    assert isinstance(runner.run(QueryJob("ASK { ?s ?p ?o }")), Answer)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        del runner
+        gc.collect()
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
