@@ -5,7 +5,7 @@ graphs with many local variants of each model. Prints figures; asserts nothing.
 graph: the service and `Analysis` keep the copy); "validate" is the coverage report after it
 (median of 5 at the shipped size, one run above it), and "total" is both, as a one-off CLI
 run pays it. "first" is the first run's validate (it also judges each shape's query once,
-shacl_oxigraph.py `batchable`).
+shacl_batchable.py `batchable`).
 
 Then the proposal check: what `rolegraph check examples/proposal.yaml` and POST /validate run
 (`Analysis.proposing`: the proposal read, the graph copied with it, its coverage report) once

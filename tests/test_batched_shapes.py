@@ -17,7 +17,8 @@ from rolegraph.analysis.coverage import coverage_shapes
 from rolegraph.analysis.questions import Analysis
 from rolegraph.graph import shacl_oxigraph
 from rolegraph.graph.proposal import load_proposal, proposal_shapes
-from rolegraph.graph.shacl_oxigraph import OxigraphQueryGraph, batchable, ordered_lists
+from rolegraph.graph.shacl_batchable import batchable
+from rolegraph.graph.shacl_oxigraph import OxigraphQueryGraph, ordered_lists
 from rolegraph.graph.sources import shipped_tree
 from rolegraph.graph.validation import SH, run_shapes
 

@@ -15,8 +15,8 @@ from rolegraph.vocab import PREFIXES
 
 PARTS = ("ontology", "data", "shapes")
 # The code whose output a snapshot is: a change to it makes a new snapshot.
-BUILDER_MODULES = ("build.py", "reasoning.py", "sources.py", "validation.py",
-                   "shacl_oxigraph.py", "snapshot.py", "lawtime.py")
+BUILDER_MODULES = ("build.py", "reasoning.py", "sources.py", "validation.py", "snapshot.py",
+                   "shacl_oxigraph.py", "shacl_batchable.py", "lawtime.py")
 SYNTAX_REASON = re.compile(r"Bad syntax \((.*?)\) at \^")
 
 
