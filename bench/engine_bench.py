@@ -2,7 +2,7 @@
 
 pyoxigraph (query + native JSON serialisation) against rdflib's engine (query string each
 time, and prepared once) on the same data, checking both give the same rows; then the cost
-of the forked query runner (safety.ForkRunner) against evaluating in the worker.
+of the forked query runner (isolation.ForkRunner) against evaluating in the worker.
 
     .venv/bin/python bench/engine_bench.py [--generated]
 """
@@ -22,7 +22,8 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.plugins.sparql import prepareQuery
 
-from rolegraph.query.safety import ForkRunner, InlineRunner, QueryJob, evaluate
+from rolegraph.query.isolation import ForkRunner
+from rolegraph.query.safety import InlineRunner, QueryJob, evaluate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from http_bench import QUERIES, generated_graph, snapshot_files

@@ -1,5 +1,5 @@
 """Work that is not a query is bounded like one (issue 15): a proposal check, a drawing or a
-document runs in a killable child with a time limit (query/safety.py run_in_child); past it
+document runs in a killable child with a time limit (query/isolation.py run_in_child); past it
 the answer is 503 problem+json with Retry-After and the worker is free for others."""
 
 from __future__ import annotations
@@ -25,15 +25,8 @@ from flask import Flask
 
 from rolegraph.graph.snapshot import Snapshot
 from rolegraph.query.cache import ENTRY_OVERHEAD, AnswerCache
-from rolegraph.query.safety import (
-    Answer,
-    CachingRunner,
-    ChildFailed,
-    InlineRunner,
-    Overtime,
-    QueryJob,
-    run_in_child,
-)
+from rolegraph.query.isolation import ChildFailed, Overtime, run_in_child
+from rolegraph.query.safety import Answer, CachingRunner, InlineRunner, QueryJob
 from rolegraph.web import SERVED
 from rolegraph.web.app import create_app
 from rolegraph.web.diagrams import CHECK_TIMEOUT, RENDER_TIMEOUT

@@ -11,7 +11,8 @@ import pyoxigraph as ox
 import pytest
 
 from rolegraph.query import safety
-from rolegraph.query.safety import Answer, ForkRunner, QueryJob, Refusal, evaluate, screen
+from rolegraph.query.isolation import ForkRunner
+from rolegraph.query.safety import Answer, QueryJob, Refusal, evaluate, screen
 
 SERVED = frozenset({"http://example.org/g"})
 

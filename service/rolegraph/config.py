@@ -37,7 +37,7 @@ VALIDATE_RATE_LIMIT = "VALIDATE_RATE_LIMIT"
 VALIDATE_RATE_LIMIT_BURST = "VALIDATE_RATE_LIMIT_BURST"
 DRAW_RATE_LIMIT = "DRAW_RATE_LIMIT"      # diagrams and cards (Graphviz, WeasyPrint)
 DRAW_RATE_LIMIT_BURST = "DRAW_RATE_LIMIT_BURST"  # a training pack's worth of cards at once
-# Work that is not a query, bounded like one: a killable child per call (query/safety.py
+# Work that is not a query, bounded like one: a killable child per call (query/isolation.py
 # run_in_child); past the limit, 503 check-timeout / render-timeout. 0: in the worker, unbounded.
 VALIDATE_TIMEOUT = "VALIDATE_TIMEOUT"    # seconds per proposal check (/validate, /api/validate)
 RENDER_TIMEOUT = "RENDER_TIMEOUT"        # seconds per drawing, card, brief, who's who, slides

@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 from flask import current_app
 
 from rolegraph.query.engine import Engine
 from rolegraph.query.reader import EmbeddedReader, Reader, RemoteReader
-from rolegraph.query.safety import Outcome, QueryJob
+from rolegraph.query.safety import Runner
 
 if TYPE_CHECKING:
     from rolegraph.query.remote import RemoteStore
 
 SERVED = "rolegraph.served"  # key in app.extensions
-
-
-class Runner(Protocol):
-    def run(self, job: QueryJob) -> Outcome: ...
-    def start(self) -> None: ...
-    def close(self) -> None: ...
 
 
 @dataclass

@@ -17,11 +17,10 @@ from flask_cors import CORS
 
 from rolegraph import config
 from rolegraph.graph.build import current_snapshot
-from rolegraph.query import safety
+from rolegraph.query import isolation, safety
 from rolegraph.query.engine import Engine, EngineError
 from rolegraph.web import (
     SERVED,
-    Runner,
     Served,
     api,
     bodylimit,
@@ -208,16 +207,16 @@ def files_digest(files: list[Path]) -> str:
     return "files-" + digest.hexdigest()[:16]
 
 
-def make_runner(cfg: Mapping[str, Any], work: safety.Work) -> Runner:
-    isolation = cfg[config.ISOLATION]
-    runner: safety.InlineRunner | safety.ForkRunner
-    if isolation == "inline":
+def make_runner(cfg: Mapping[str, Any], work: safety.Work) -> safety.Runner:
+    mode = cfg[config.ISOLATION]
+    runner: safety.Runner
+    if mode == "inline":
         runner = safety.InlineRunner(work)
-    elif isolation == "fork":
-        runner = safety.ForkRunner(work, float(cfg[config.QUERY_TIMEOUT]),
-                                   int(cfg[config.QUERY_MEMORY_MB]))
+    elif mode == "fork":
+        runner = isolation.ForkRunner(work, float(cfg[config.QUERY_TIMEOUT]),
+                                      int(cfg[config.QUERY_MEMORY_MB]))
     else:
-        raise ValueError(f"{config.ISOLATION} must be 'fork' or 'inline', not {isolation!r}")
+        raise ValueError(f"{config.ISOLATION} must be 'fork' or 'inline', not {mode!r}")
     cache_mb = int(cfg[config.RESULT_CACHE_MB])
     return safety.CachingRunner(runner, cache_mb * 1024 * 1024) if cache_mb > 0 else runner
 

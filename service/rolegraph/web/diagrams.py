@@ -32,7 +32,7 @@ from rolegraph.analysis.questions import Analysis, UnknownModel
 from rolegraph.graph import lawtime
 from rolegraph.graph.snapshot import default_state_dir
 from rolegraph.query.artefacts import ArtefactCache, code_fingerprint
-from rolegraph.query.safety import ChildFailed, Overtime, run_in_child
+from rolegraph.query.isolation import ChildFailed, Overtime, run_in_child
 from rolegraph.trainer import cards, diagrams, pack, render
 from rolegraph.trainer import timeline as timeline_drawing
 from rolegraph.vocab import is_slug
@@ -60,7 +60,7 @@ T = TypeVar("T")
 _lock = threading.Lock()
 
 
-# --- bounded work: a killable child per call (query/safety.py run_in_child) -----------------
+# --- bounded work: a killable child per call (query/isolation.py run_in_child) -----------------
 
 def bounded(work: Callable[[], T], *settings: str) -> T:
     """`work()` in a killable child, limited to the seconds the `settings` name, summed
