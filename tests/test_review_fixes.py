@@ -32,6 +32,17 @@ def test_no_assignment_of_a_reform_or_of_todays_law_rests_on_the_1991_regulation
     assert ended["until"] == "2011-04-01"
 
 
+def test_no_function_is_said_to_be_created_by_law_no_longer_in_force(engine: Engine) -> None:
+    # A revoked regulation is history (the statutory system over time holds its period), never
+    # what creates a function today: F11 once named SI 1991/895 Sch.1 para 5 (revoked 2011).
+    rows = engine.select("""SELECT ?f ?p WHERE { ?f rg:createdBy ?p .
+        ?p rg:partOf* ?whole . ?whole rg:inForceUntil ?until }""")
+    assert rows == []
+    left_as_today = engine.select("""SELECT ?a WHERE { ?a rg:model ?m ; rdfs:comment ?c
+        FILTER(CONTAINS(?c, "current system (SI 1991/895")) }""")
+    assert left_as_today == []
+
+
 def test_the_iros_referral_to_cafcass_is_a_power(engine: Engine) -> None:
     text = one(engine, "SELECT * WHERE { ?p skos:definition ?d }",
                p=f"{LEG}ukpga/1989/41/section/25B/3")["d"]
