@@ -91,6 +91,23 @@ def test_unknown_role_is_404_problem(site_client: FlaskClient) -> None:
     assert answer.status_code == 404 and answer.mimetype == "application/problem+json"
 
 
+@pytest.mark.parametrize("path, name", [
+    ("/api/roles/wizard", "wizard"), ("/api/coverage?model=utopia", "utopia"),
+    ("/api/coverage?role=nobody", "nobody"), ("/api/coverage?setting=moon", "moon"),
+    ("/api/diff?a=current&b=utopia", "utopia"), ("/briefs/current/utopia.docx", "utopia"),
+    ("/diagrams/model/utopia.svg", "utopia"), ("/roles/nobody/card", "nobody"),
+    ("/whos-who/moon", "moon"), ("/api/coverage?model=law@1800-01-01", "1800")])
+def test_every_surface_answers_an_unknown_name_alike(site_client: FlaskClient, path: str,
+                                                    name: str) -> None:
+    # One error for a name the graph does not know (vocab.UnknownName), one answer for it:
+    # 404 problem+json of the not-found type, saying which name.
+    answer = site_client.get(path, headers=JSON)
+    assert answer.status_code == 404, (path, answer.data[:300])
+    assert answer.mimetype == "application/problem+json", path
+    problem = json.loads(answer.data)
+    assert problem["type"].endswith("not-found") and name in problem["detail"], problem
+
+
 # --- /validate ------------------------------------------------------------------------------
 
 def test_validate_yaml_proposal(site_client: FlaskClient) -> None:

@@ -14,7 +14,7 @@ from rolegraph.analysis.coverage import slug
 from rolegraph.analysis.questions import Analysis
 from rolegraph.cli.main import main
 from rolegraph.trainer import diagrams, render
-from rolegraph.vocab import entity
+from rolegraph.vocab import UnknownName, entity
 
 REPO = Path(__file__).resolve().parents[1]
 MODELS = ["current", "csw-bill-2016", "fostering-stocktake-2018", "adcs-2018",
@@ -131,7 +131,7 @@ def test_role_filter_keeps_one_role(facts: diagrams.Facts) -> None:
 @pytest.mark.parametrize("bad", [dict(model="nope"), dict(model="current", role="nobody"),
                                  dict(model="current", setting="moon")])
 def test_unknown_names_are_refused(facts: diagrams.Facts, bad: dict[str, str]) -> None:
-    with pytest.raises(LookupError, match="known:"):
+    with pytest.raises(UnknownName, match="known:"):
         diagrams.model_view(facts, **bad)
 
 

@@ -2,6 +2,7 @@
 map every query, page and download uses, and the one rule for instance slugs."""
 
 import re
+from typing import Any
 
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
@@ -140,6 +141,17 @@ class RG(DefinedNamespace):
 def entity(kind: str, slug: str) -> URIRef:
     """The IRI of an instance: https://w3id.org/rolegraph/id/{kind}/{slug}."""
     return ID[f"{kind}/{slug}"]
+
+
+class UnknownName(LookupError):
+    """A name (a slug, law@date, a setting, a provision path) the graph does not know: the one
+    error for it in every surface (404 on the web, exit status 2 in the CLI). The message
+    says what was asked for and what is known; `suggestions` holds the nearest names that
+    exist, as present.records.Ref, when the caller knows them."""
+
+    def __init__(self, message: str, suggestions: list[Any] | None = None) -> None:
+        super().__init__(message)
+        self.suggestions = suggestions or []
 
 
 def is_slug(value: str) -> bool:

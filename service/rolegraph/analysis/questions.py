@@ -24,12 +24,7 @@ from rolegraph.graph.snapshot import Snapshot
 from rolegraph.graph.sources import SourceTree
 from rolegraph.query.engine import Engine
 from rolegraph.query.reader import EmbeddedReader, Reader
-from rolegraph.vocab import entity
-
-
-class UnknownModel(LookupError):
-    """A model slug that the graph does not have; the message lists the known ones."""
-
+from rolegraph.vocab import UnknownName, entity
 
 PROPOSAL_SUFFIXES = (".yaml", ".yml", ".json", ".ttl", ".turtle")
 
@@ -75,13 +70,13 @@ class Analysis:
         try:
             day = lawtime.parse(name, self.as_of)
         except lawtime.LawDateError as error:
-            raise UnknownModel(str(error)) from error
+            raise UnknownName(str(error)) from error
         if day is not None:
             return str(lawtime.iri(day))
         iri = str(entity("model", name))
         if iri not in self.report.models:
             known = ", ".join(slug(m) for m in self.report.models)
-            raise UnknownModel(f"unknown model '{name}' (known: {known}, or law@YYYY-MM-DD)")
+            raise UnknownName(f"unknown model '{name}' (known: {known}, or law@YYYY-MM-DD)")
         return iri
 
     @cached_property
@@ -164,9 +159,9 @@ class Analysis:
             view, models = view.proposing(path)
             slugs = [slug(m) for m in models]
             if pick is not None and pick not in slugs:
-                raise UnknownModel(f"{path} has no model '{pick}' (it has: {', '.join(slugs)})")
+                raise UnknownName(f"{path} has no model '{pick}' (it has: {', '.join(slugs)})")
             if pick is None and len(slugs) > 1:
-                raise UnknownModel(f"{path} has {len(slugs)} models: name one as "
+                raise UnknownName(f"{path} has {len(slugs)} models: name one as "
                                    f"{path}#{slugs[0]} (it has: {', '.join(slugs)})")
             named.append(pick or slugs[0])
         return view, named

@@ -98,12 +98,12 @@ def remote_reader(store_url: str) -> Reader:
 def naming(analysis: Analysis, names: list[str]) -> tuple[Analysis, list[str]]:
     """The analysis with the proposal files among `names` added, and the model names; a
     clear error for an unknown model or a malformed proposal."""
-    from rolegraph.analysis.questions import UnknownModel
     from rolegraph.graph.proposal import ProposalError
+    from rolegraph.vocab import UnknownName
 
     try:
         return analysis.naming(names)
-    except UnknownModel as error:
+    except UnknownName as error:
         raise click.BadParameter(str(error)) from error
     except ProposalError as error:
         raise click.ClickException(f"proposal refused:\n{error}") from error

@@ -12,7 +12,6 @@ from pathlib import Path
 import click
 
 from rolegraph.analysis.coverage import CoverageReport, slug
-from rolegraph.analysis.questions import UnknownModel
 from rolegraph.cli.options import (
     emit,
     load_analysis,
@@ -25,6 +24,7 @@ from rolegraph.cli.options import (
 from rolegraph.graph.proposal import ProposalError
 from rolegraph.present import reports
 from rolegraph.present.tables import render
+from rolegraph.vocab import UnknownName
 
 
 def render_coverage(report: CoverageReport, fmt: str, version: str) -> str | bytes:
@@ -57,7 +57,7 @@ def coverage_command(
     analysis = load_analysis(source, state_dir, store_url)
     try:
         report = analysis.coverage(list(models))
-    except UnknownModel as error:
+    except UnknownName as error:
         raise click.BadParameter(str(error), param_hint="--model") from error
     emit(render_coverage(report, fmt, analysis.version), output)
 
@@ -80,7 +80,7 @@ def diff_command(
     analysis, (a, b) = naming(load_analysis(source, state_dir, store_url), [a, b])
     try:
         diff = analysis.diff(a, b)
-    except UnknownModel as error:
+    except UnknownName as error:
         raise click.BadParameter(str(error)) from error
     report = analysis.report_for([a, b])
     renderers: dict[str, Callable[[], str | bytes]] = {
@@ -119,7 +119,7 @@ def brief_command(
     analysis, (a, b) = naming(load_analysis(source, state_dir, store_url), [a, b])
     try:
         brief = make_brief(analysis, a, b)
-    except UnknownModel as error:
+    except UnknownName as error:
         raise click.BadParameter(str(error)) from error
     emit(render_brief(brief, fmt), output)
 

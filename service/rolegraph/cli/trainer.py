@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from rolegraph.analysis.questions import Analysis, UnknownModel
+from rolegraph.analysis.questions import Analysis
 from rolegraph.cli.options import (
     emit,
     load_analysis,
@@ -20,7 +20,7 @@ from rolegraph.cli.options import (
 )
 from rolegraph.trainer import cards, diagrams, pack, render, slides, whoswho
 from rolegraph.trainer import timeline as timeline_drawing
-from rolegraph.vocab import entity
+from rolegraph.vocab import UnknownName, entity
 
 output_file = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
                            help="Write to this file (text formats may go to standard output).")
@@ -65,8 +65,8 @@ def diagram_command(model: str, role: str | None, setting: str | None, compare: 
         else:
             dot, mmd = diagrams.drawing(analysis, facts, model, role, setting, compare,
                                         changes_only)
-    except (LookupError, UnknownModel) as error:
-        raise click.BadParameter(str(error).strip("'\"")) from error
+    except UnknownName as error:
+        raise click.BadParameter(str(error)) from error
     try:
         emit(pack.diagram_output(dot, mmd, fmt), output)
     except render.RenderError as error:
@@ -91,8 +91,8 @@ def card_command(role: str, model: str, fmt: str, output: Path | None, source: P
     facts = diagrams.collect(analysis)
     try:
         card = cards.role_card(analysis, facts, role, model)
-    except LookupError as error:
-        raise click.BadParameter(str(error).strip("'\"")) from error
+    except UnknownName as error:
+        raise click.BadParameter(str(error)) from error
     page = cards.card_html([card])
     emit(cards.card_pdf(page) if fmt == "pdf" else cards.standalone(page), output)
 
@@ -111,8 +111,8 @@ def pack_command(model: str, folder: Path, pdf: bool, source: Path | None,
     analysis = load_analysis(source, state_dir, store_url)
     try:
         written = pack.write_pack(analysis, model, folder, pdf=pdf, progress=say)
-    except LookupError as error:
-        raise click.BadParameter(str(error).strip("'\""), param_hint="--model") from error
+    except UnknownName as error:
+        raise click.BadParameter(str(error), param_hint="--model") from error
     except render.RenderError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"{len(written.files)} files written to {folder}")
@@ -153,7 +153,7 @@ def viewing(analysis: Analysis, names: list[str | None]) -> Analysis:
     """The analysis with any law@DATE model among `names` added; a bad date is a usage error."""
     try:
         return analysis.viewing([n for n in names if n])
-    except UnknownModel as error:
+    except UnknownName as error:
         raise click.BadParameter(str(error)) from error
 
 
@@ -180,8 +180,8 @@ def whos_who_command(setting: str, model: str, view: str, fmt: str, output: Path
     facts = diagrams.collect(analysis)
     try:
         page = whoswho.whos_who(analysis, facts, setting, model)
-    except LookupError as error:
-        raise click.BadParameter(str(error).strip("'\"")) from error
+    except UnknownName as error:
+        raise click.BadParameter(str(error)) from error
     emit(whoswho.page_pdf(page, view) if fmt == "pdf"
          else cards.standalone(whoswho.page_html(page, view)), output)
 
@@ -205,8 +205,8 @@ def slides_command(model: str, compare: str | None, output: Path, source: Path |
     facts = diagrams.collect(analysis)
     try:
         body = slides.deck(analysis, facts, model, compare)
-    except (LookupError, UnknownModel) as error:
-        raise click.BadParameter(str(error).strip("'\"")) from error
+    except UnknownName as error:
+        raise click.BadParameter(str(error)) from error
     except render.RenderError as error:
         raise click.ClickException(str(error)) from error
     emit(body, output)

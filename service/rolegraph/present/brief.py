@@ -173,7 +173,7 @@ class Notes:
 
 def make_brief(analysis: Analysis, a: str, b: str, version: str | None = None) -> Brief:
     """The brief of model `a` against model `b` (names as Analysis.model takes them; raises
-    UnknownModel for a name the analysis does not know)."""
+    UnknownName for a name the analysis does not know)."""
     view = analysis.viewing([a, b])
     diff = view.diff(a, b)
     report, graph = view.report_for([a, b]), view.graph

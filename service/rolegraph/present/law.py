@@ -12,7 +12,6 @@ from rolegraph.present.records import (
     VANN_PREFIX,
     Fact,
     Holding,
-    NotFound,
     OntologyView,
     PeriodView,
     ProvisionView,
@@ -21,7 +20,7 @@ from rolegraph.present.records import (
     TimelineView,
 )
 from rolegraph.present.views import Site, official_url
-from rolegraph.vocab import ONTOLOGY, PREFIXES, RG
+from rolegraph.vocab import ONTOLOGY, PREFIXES, RG, UnknownName
 
 
 def timeline(site: Site, kind: str, name: str) -> TimelineView:
@@ -29,7 +28,7 @@ def timeline(site: Site, kind: str, name: str) -> TimelineView:
     iri = site.iri(kind, name)
     known = site.report.roles if kind == "role" else site.report.functions
     if kind not in ("role", "function") or iri not in known:
-        raise NotFound(f"no {kind} '{name}'")
+        raise UnknownName(f"no {kind} '{name}'")
     periods = []
     for p in lawtime.timeline(site.graph, iri):
         holding = Holding(site.ref(str(lawtime.SYSTEM)), site.ref(p.role), site.ref(p.function),

@@ -24,15 +24,6 @@ LEGISLATION_PATH = re.compile(r"^[a-z]+/[0-9]{4}/[0-9]+(/[A-Za-z0-9-]+)*$")
 KEY_SETTINGS = ("foster-care", "childrens-home", "care-proceedings")
 
 
-class NotFound(LookupError):
-    """No such entity, model or setting; the message says what was asked for, and
-    `suggestions` the nearest names that do exist."""
-
-    def __init__(self, message: str, suggestions: list[Ref] | None = None) -> None:
-        super().__init__(message)
-        self.suggestions = suggestions or []
-
-
 # --- records ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -296,5 +287,5 @@ def href(iri: str) -> str:
 
 def legislation_iri(path: str) -> str:
     if not LEGISLATION_PATH.match(path):
-        raise NotFound(f"'{path}' is not a legislation.gov.uk identifier path")
+        raise vocab.UnknownName(f"'{path}' is not a legislation.gov.uk identifier path")
     return LEGISLATION + path

@@ -29,7 +29,7 @@ from rolegraph.analysis.coverage import (
     slug,
 )
 from rolegraph.analysis.diff import ModelDiff
-from rolegraph.analysis.questions import Analysis, UnknownModel
+from rolegraph.analysis.questions import Analysis
 from rolegraph.graph import lawtime
 from rolegraph.present.records import (
     DEF,
@@ -49,14 +49,13 @@ from rolegraph.present.records import (
     ModelColumn,
     ModelSummary,
     ModelView,
-    NotFound,
     Person,
     PositionView,
     Ref,
     RoleView,
     href,
 )
-from rolegraph.vocab import RG, is_slug
+from rolegraph.vocab import RG, UnknownName, is_slug
 
 
 @dataclass
@@ -166,7 +165,7 @@ class Site:
 
     def entity(self, iri: str) -> Entity:
         if not self.exists(iri):
-            raise NotFound(f"nothing is known about <{iri}>")
+            raise UnknownName(f"nothing is known about <{iri}>")
         node = URIRef(iri)
         facts = []
         for prop in sorted(set(self.graph.predicates(node)), key=str):
@@ -238,7 +237,7 @@ class Site:
     def role(self, name: str) -> RoleView:
         iri = self.iri("role", name)
         if iri not in self.report.roles:
-            raise NotFound(f"no role '{name}'")
+            raise UnknownName(f"no role '{name}'")
         entity = self.entity(iri)
         assignments = [str(a) for a in self.graph.subjects(RG.role, URIRef(iri))]
         entity.positions = self.positions_about([iri, *assignments])
@@ -257,7 +256,7 @@ class Site:
     def function(self, name: str) -> FunctionView:
         iri = self.iri("function", name)
         if iri not in self.report.functions:
-            raise NotFound(f"no function '{name}'")
+            raise UnknownName(f"no function '{name}'")
         entity = self.entity(iri)
         assignments = [str(a) for a in self.graph.subjects(RG.function, URIRef(iri))]
         entity.positions = self.positions_about([iri, *assignments])
@@ -279,14 +278,11 @@ class Site:
 
     def viewing(self, name: str) -> Site:
         """This site with model `name` added when it is law@YYYY-MM-DD (Analysis.viewing,
-        as diagrams and cards), else itself; a date the law does not cover is NotFound."""
+        as diagrams and cards), else itself; a date the law does not cover is UnknownName."""
         if not lawtime.LAW.match(name):
             return self
         if name not in self._seen:
-            try:
-                self._seen[name] = Site(self.analysis.viewing([name]))
-            except UnknownModel as error:
-                raise NotFound(str(error)) from error
+            self._seen[name] = Site(self.analysis.viewing([name]))
             while len(self._seen) > 8:  # a few dates, not every date anyone asks for
                 self._seen.pop(next(iter(self._seen)))
         return self._seen[name]
@@ -300,8 +296,8 @@ class Site:
     def model(self, name: str) -> ModelView:
         iri = self.model_iri(name)
         if iri not in self.report.models:
-            raise NotFound(f"no model '{name}' (known: "
-                           f"{', '.join(slug(m) for m in self.report.models)})")
+            raise UnknownName(f"no model '{name}' (known: "
+                              f"{', '.join(slug(m) for m in self.report.models)})")
         rows = [(self.ref(f), self.cell_view(self.report.cell(iri, f)))
                 for f in self.report.functions]
         findings = [(f.severity, self.ref(f.function), f.message) for s in SEVERITIES
@@ -332,10 +328,7 @@ class Site:
         """The coverage report cut down to some functions and models (law@DATE too), and to
         the functions with a finding of `severity` among them (for the page and downloads)."""
         self.check_filters(setting, role, severity)
-        try:
-            report = self.analysis.coverage(models) if models else self.report
-        except UnknownModel as error:
-            raise NotFound(str(error)) from error
+        report = self.analysis.coverage(models) if models else self.report
         kept = self.functions_in(setting, role)
         if severity:
             flagged = {f.function for f in report.of(severity.capitalize())}
@@ -346,12 +339,12 @@ class Site:
 
     def check_filters(self, setting: str, role: str, severity: str = "") -> None:
         if setting and self.iri("setting", setting) not in {s.iri for s in self.settings()}:
-            raise NotFound(f"no setting '{setting}'")
+            raise UnknownName(f"no setting '{setting}'")
         if role and self.iri("role", role) not in self.report.roles:
-            raise NotFound(f"no role '{role}'")
+            raise UnknownName(f"no role '{role}'")
         if severity and severity.capitalize() not in SEVERITIES:
-            raise NotFound(f"no severity '{severity}' (known: "
-                           f"{', '.join(s.lower() for s in SEVERITIES)})")
+            raise UnknownName(f"no severity '{severity}' (known: "
+                              f"{', '.join(s.lower() for s in SEVERITIES)})")
 
     def matrix(self, setting: str = "", role: str = "", models: list[str] | None = None,
                severity: str = "") -> MatrixView:
@@ -365,10 +358,8 @@ class Site:
                           [self.ref(m) for m in self.report.models], models or [], severity)
 
     def diff(self, a: str, b: str) -> DiffView:
-        try:  # a model slug, or law@YYYY-MM-DD for the law on a date
-            result: ModelDiff = self.analysis.diff(a, b)
-        except UnknownModel as error:
-            raise NotFound(str(error)) from error
+        # a model slug, or law@YYYY-MM-DD for the law on a date
+        result: ModelDiff = self.analysis.diff(a, b)
         changes = [ChangeView(self.ref(c.function), c.kind, c.words,
                               [self.holding(result.a, c.function, h) for h in c.before],
                               [self.holding(result.b, c.function, h) for h in c.after],
@@ -401,9 +392,9 @@ class Site:
     def around(self, setting: str, model: str) -> AroundView:
         setting_iri, model_iri = self.iri("setting", setting), self.model_iri(model)
         if setting_iri not in {s.iri for s in self.settings()}:
-            raise NotFound(f"no setting '{setting}'")
+            raise UnknownName(f"no setting '{setting}'")
         if model_iri not in self.report.models:
-            raise NotFound(f"no model '{model}'")
+            raise UnknownName(f"no model '{model}'")
         people: dict[str, Person] = {}
         uncovered = []
         for function in self.functions_in(setting):
@@ -436,7 +427,8 @@ class Site:
     @staticmethod
     def iri(kind: str, name: str) -> str:
         if not is_slug(name):
-            raise NotFound(f"'{name}' is not a {kind} slug (lower-case letters, digits, hyphens)")
+            raise UnknownName(f"'{name}' is not a {kind} slug "
+                              "(lower-case letters, digits, hyphens)")
         return f"{ID}{kind}/{name}"
 
 

@@ -96,7 +96,7 @@ class RoleCard:
 
 
 def role_card(analysis: Analysis, facts: Facts, role: str, model: str) -> RoleCard:
-    """The card of role slug `role` under model slug `model` (LookupError if unknown)."""
+    """The card of role slug `role` under model slug `model` (UnknownName if unknown)."""
     r, m = facts.role(role), facts.model(model)
     graph, report = analysis.graph, analysis.report
     node = URIRef(r)

@@ -44,6 +44,6 @@ def flows_drawing(analysis: Analysis, facts: Facts, model: str, compare: str) ->
     """The DOT and Mermaid (Sankey) of the flows view: where `model`'s functions go under
     `compare`, one band per pair of roles, its width the number of functions that move."""
     for name in (model, compare):
-        facts.model(name)  # LookupError for an unknown name
+        facts.model(name)  # UnknownName for an unknown name
     diff = analysis.diff(model, compare)
     return flows_dot(facts, diff), flows_mermaid(facts, diff)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from rolegraph.analysis.coverage import CoverageReport, Holder, slug
 from rolegraph.graph.rdf import select
 from rolegraph.trainer.relations import Relation, relations_by_model
-from rolegraph.vocab import entity
+from rolegraph.vocab import UnknownName, entity
 
 if TYPE_CHECKING:
     from rolegraph.analysis.questions import Analysis
@@ -189,8 +189,9 @@ def short_name(alternatives: list[str]) -> str:
 
 
 def known_iri(kind: str, name: str, known: list[str]) -> str:
-    """The IRI of `kind` `name`, or a LookupError listing the known slugs."""
+    """The IRI of `kind` `name`, or UnknownName listing the known slugs."""
     iri = str(entity(kind, name))
     if iri not in known:
-        raise LookupError(f"unknown {kind} '{name}' (known: {', '.join(slug(k) for k in known)})")
+        raise UnknownName(f"unknown {kind} '{name}' "
+                          f"(known: {', '.join(slug(k) for k in known)})")
     return iri

@@ -139,7 +139,7 @@ def wrap(text: str, width: int) -> list[str]:
 
 
 def deck(analysis: Analysis, facts: Facts, model: str, compare: str | None = None) -> bytes:
-    """The deck as .pptx bytes (LookupError for an unknown model)."""
+    """The deck as .pptx bytes (UnknownName for an unknown model)."""
     from pptx import Presentation
     from pptx.util import Inches
 

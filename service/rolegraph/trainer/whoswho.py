@@ -154,7 +154,7 @@ NOBODY = "No one has this job here."
 
 def whos_who(analysis: Analysis, facts: Facts, setting: str, model: str) -> WhosWho:
     """The who's who of setting slug `setting` under model `model` (a slug or law@DATE, which
-    the analysis must already view); LookupError for an unknown setting or model."""
+    the analysis must already view); UnknownName for an unknown setting or model."""
     s, m = facts.setting(setting), facts.model(model)
     graph, label = analysis.graph, analysis.report.label
     included = facts.included.get(m, frozenset())

@@ -13,7 +13,6 @@ from rolegraph import __version__
 from rolegraph.analysis.coverage import slug
 from rolegraph.present import law, reports
 from rolegraph.present.evidence import CONFIDENCES
-from rolegraph.present.records import NotFound
 from rolegraph.web import served
 from rolegraph.web.problems import ProblemError
 from rolegraph.web.proposals import (
@@ -23,7 +22,7 @@ from rolegraph.web.proposals import (
     wants_html,
 )
 from rolegraph.web.respond import HTML, evidence_json, plain, raw_json, to_json
-from rolegraph.web.site import NOT_FOUND, evidence_of, not_found, site
+from rolegraph.web.site import NOT_FOUND, evidence_of, site
 
 bp = Blueprint("api", __name__)
 
@@ -79,12 +78,9 @@ def model(name: str) -> Response:
 @bp.get("/api/coverage")
 def coverage() -> Response:
     s = site()
-    try:
-        report = s.filtered_report(request.args.get("setting", ""), request.args.get("role", ""),
-                                   request.args.getlist("model") or None,
-                                   request.args.get("severity", ""))
-    except (NotFound, LookupError) as error:
-        raise not_found(NotFound(str(error))) from error
+    report = s.filtered_report(request.args.get("setting", ""), request.args.get("role", ""),
+                               request.args.getlist("model") or None,
+                               request.args.get("severity", ""))
     return raw_json(reports.coverage_json(report, served().version))
 
 

@@ -13,7 +13,6 @@ from collections import OrderedDict
 from flask import Blueprint, Response
 
 from rolegraph import config
-from rolegraph.analysis.questions import UnknownModel
 from rolegraph.graph import lawtime
 from rolegraph.present.brief import FORMATS, make_brief
 from rolegraph.present.brief_render import render
@@ -21,7 +20,7 @@ from rolegraph.vocab import is_slug
 from rolegraph.web.diagrams import artefacts, bounded
 from rolegraph.web.problems import ProblemError
 from rolegraph.web.proposals import CheckedProposal, checked_answer
-from rolegraph.web.site import NOT_FOUND, site
+from rolegraph.web.site import site
 
 bp = Blueprint("briefs", __name__)
 
@@ -46,10 +45,7 @@ def brief(a: str, b: str, fmt: str) -> Response:
     if body is None:
         body = disk.get(version, ("brief", a, b, fmt))
     if body is None:
-        try:
-            body = bounded(lambda: render(make_brief(s.analysis, a, b), fmt))
-        except UnknownModel as error:
-            raise ProblemError(404, "Not Found", str(error), NOT_FOUND) from error
+        body = bounded(lambda: render(make_brief(s.analysis, a, b), fmt))
         disk.put(version, ("brief", a, b, fmt), body)
     with _lock:
         if key not in _kept:

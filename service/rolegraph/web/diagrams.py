@@ -28,7 +28,7 @@ from flask import Blueprint, Response, abort, current_app, request
 
 from rolegraph import config
 from rolegraph.analysis.coverage import slug
-from rolegraph.analysis.questions import Analysis, UnknownModel
+from rolegraph.analysis.questions import Analysis
 from rolegraph.graph import lawtime
 from rolegraph.graph.snapshot import default_state_dir
 from rolegraph.query.artefacts import ArtefactCache, code_fingerprint
@@ -121,10 +121,7 @@ class Outputs:
         with _lock:
             found = self.views.get(laws)
         if found is None:
-            try:
-                view = self.analysis.viewing(list(laws))
-            except UnknownModel as error:
-                raise ProblemError(404, "Not Found", str(error), NOT_FOUND) from error
+            view = self.analysis.viewing(list(laws))
             found = (view, diagrams.collect(view))
         with _lock:
             self.views[laws] = found

@@ -19,7 +19,6 @@ from rolegraph.present.records import (
     ID,
     KINDS,
     LEGISLATION,
-    NotFound,
     Ref,
     href,
     legislation_iri,
@@ -27,6 +26,7 @@ from rolegraph.present.records import (
 from rolegraph.present.views import Site
 from rolegraph.query import gallery
 from rolegraph.query.safety import Answer, QueryJob, Refusal
+from rolegraph.vocab import UnknownName
 from rolegraph.web import served
 from rolegraph.web.problems import ProblemError
 from rolegraph.web.respond import (
@@ -56,17 +56,17 @@ def entity(kind: str, name: str) -> Response:
     slug, suffix = split_suffix(name)
     s = site()
     if kind not in KINDS:
-        raise NotFound(f"no kind '{kind}' (known: {', '.join(KINDS)})")
+        raise UnknownName(f"no kind '{kind}' (known: {', '.join(KINDS)})")
     if slug != slug.lower() and s.exists(f"{ID}{kind}/{slug.lower()}"):
         moved = Response(status=301)  # /id/role/IRO: one spelling of each IRI
         moved.headers["Location"] = f"/id/{kind}/{slug.lower()}{suffix}"
         return moved
     try:
         iri = s.iri(kind, slug)
-    except NotFound as error:  # not a slug at all: say why, and what is near
-        raise NotFound(str(error), s.nearest(kind, slug)) from error
+    except UnknownName as error:  # not a slug at all: say why, and what is near
+        raise UnknownName(str(error), s.nearest(kind, slug)) from error
     if not s.exists(iri):
-        raise NotFound(f"no {kind} '{slug}'", s.nearest(kind, slug))
+        raise UnknownName(f"no {kind} '{slug}'", s.nearest(kind, slug))
     return negotiated(f"/id/{kind}/{slug}", suffix, lambda: law.description(s, iri),
                       lambda: entity_page(s, kind, slug, iri))
 
@@ -99,7 +99,7 @@ def legislation(path: str) -> Response:
     s = site()
     iri = legislation_iri(bare)
     if not s.exists(iri):
-        raise NotFound(f"no provision <{iri}> in the graph")
+        raise UnknownName(f"no provision <{iri}> in the graph")
     return negotiated(f"/legislation/{bare}", suffix, lambda: law.description(s, iri),
                       lambda: page("provision.html", view=law.provision(s, iri),
                                    title=s.label(iri)))

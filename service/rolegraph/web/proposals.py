@@ -16,14 +16,14 @@ from flask import Response, request
 
 from rolegraph import config
 from rolegraph.analysis.coverage import CoverageReport, slug
-from rolegraph.analysis.questions import Analysis, UnknownModel
+from rolegraph.analysis.questions import Analysis
 from rolegraph.graph import lawtime
 from rolegraph.graph.proposal import ProposalError
 from rolegraph.vocab import is_slug
 from rolegraph.web.diagrams import bounded
 from rolegraph.web.problems import ProblemError
 from rolegraph.web.respond import HTML
-from rolegraph.web.site import NOT_FOUND, site
+from rolegraph.web.site import site
 
 PROPOSAL_MAX_BYTES = 256 * 1024
 INVALID_PROPOSAL = "https://w3id.org/rolegraph/problems/invalid-proposal"
@@ -55,10 +55,7 @@ class CheckedProposal:
         if not (is_slug(name) or lawtime.LAW.match(name)):
             raise ProblemError(400, "Bad Request", f"'against' must be a model slug or "
                                f"law@YYYY-MM-DD, not {name[:80]!r}")
-        try:
-            self.view.model(name)
-        except UnknownModel as error:
-            raise ProblemError(404, "Not Found", str(error), NOT_FOUND) from error
+        self.view.model(name)
         return name
 
 

@@ -15,11 +15,12 @@ from rolegraph import config
 from rolegraph.analysis.questions import Analysis
 from rolegraph.graph.sources import open_tree
 from rolegraph.present.evidence import EvidenceSummary, evidence
-from rolegraph.present.records import KEY_SETTINGS, NotFound, href
+from rolegraph.present.records import KEY_SETTINGS, href
 from rolegraph.present.views import Site
 from rolegraph.query import gallery
 from rolegraph.query.reader import ReadError
 from rolegraph.query.remote import StoreError
+from rolegraph.vocab import UnknownName
 from rolegraph.web import SERVED, Served, problems, reader_of, served_version
 from rolegraph.web.problems import STORE_UNAVAILABLE, ProblemError
 
@@ -38,7 +39,7 @@ def init_app(app: Flask) -> None:
     sites = Sites(app.config, app.extensions[SERVED])
     sites.for_version(app.extensions[SERVED].version)
     app.extensions[SITE] = sites
-    app.register_error_handler(NotFound, not_found_response)
+    app.register_error_handler(UnknownName, not_found_response)
     app.jinja_env.globals.update(href=href, GROUPS=gallery.GROUPS, KEY_SETTINGS=KEY_SETTINGS)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -98,13 +99,13 @@ def site() -> Site:
                        NO_SNAPSHOT)
 
 
-def not_found(error: NotFound) -> ProblemError:
+def not_found(error: UnknownName) -> ProblemError:
     suggestions = [{"iri": r.iri, "label": r.label, "href": r.href} for r in error.suggestions]
     return ProblemError(404, "Not Found", str(error), NOT_FOUND,
                         {"suggestions": suggestions} if suggestions else {})
 
 
-def not_found_response(error: NotFound) -> Response:
+def not_found_response(error: UnknownName) -> Response:
     """Any view (page or API) that asks the Site for something absent answers 404 (a page
     for browsers, problem+json for programs), with the nearest names when there are any."""
     return problems.to_response(not_found(error))
