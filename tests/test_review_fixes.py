@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import pytest
+from conftest import REPO
 
 from rolegraph.analysis.coverage import slug
 from rolegraph.analysis.questions import Analysis
@@ -213,6 +217,28 @@ def test_sources_are_primary_where_a_primary_copy_exists(engine: Engine) -> None
     seeds = engine.select("SELECT * WHERE { ?s a rg:Source ; dcterms:identifier ?id "
                           "FILTER(STRENDS(?id, '.txt')) }")
     assert len(seeds) == 5
+
+
+SEEDS = REPO.parent / "shared" / "seeds"
+
+
+def plain(text: str) -> str:
+    """Text compared for quoting: typographic quotes and dashes as ASCII, spaces collapsed."""
+    text = unicodedata.normalize("NFKC", text)  # also "…" -> "..."
+    text = text.translate(str.maketrans("‘’“”–—", "''\"\"--"))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="the seed articles live in ../shared/seeds")
+def test_every_quote_from_a_seed_article_is_in_it_word_for_word(engine: Engine) -> None:
+    rows = engine.select("""SELECT ?s ?quote ?file WHERE { ?s rg:quote ?quote ;
+        rg:quoteFrom ?seed . ?seed dcterms:identifier ?file FILTER(STRENDS(?file, ".txt")) }""")
+    assert rows  # the reform models quote the articles they come from
+    for row in rows:
+        article = plain((SEEDS / row["file"]).read_text(encoding="utf-8"))
+        pieces = [p.strip() for p in plain(row["quote"]).split("...") if p.strip()]
+        missing = [p for p in pieces if p not in article]
+        assert not missing, (row["s"], row["file"], missing)
 
 
 def test_no_editorial_unverified_prose_is_left(engine: Engine) -> None:
