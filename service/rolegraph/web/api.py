@@ -13,8 +13,7 @@ from rolegraph import __version__
 from rolegraph.analysis.coverage import slug
 from rolegraph.present import law, reports
 from rolegraph.present.evidence import CONFIDENCES
-from rolegraph.web import served
-from rolegraph.web.problems import ProblemError
+from rolegraph.web import problems, served
 from rolegraph.web.proposals import (
     PROPOSAL_MAX_BYTES,
     CheckedProposal,
@@ -22,7 +21,7 @@ from rolegraph.web.proposals import (
     wants_html,
 )
 from rolegraph.web.respond import HTML, evidence_json, plain, raw_json, to_json
-from rolegraph.web.site import NOT_FOUND, evidence_of, site
+from rolegraph.web.site import evidence_of, site
 
 bp = Blueprint("api", __name__)
 
@@ -89,8 +88,7 @@ def diff() -> Response:
     s = site()
     a, b = request.args.get("a", ""), request.args.get("b", "")
     if not a or not b:
-        raise ProblemError(400, "Bad Request",
-                           "give two model slugs: /api/diff?a=current&b=care-review-2022")
+        raise problems.bad_request("give two model slugs: /api/diff?a=current&b=care-review-2022")
     s.diff(a, b)  # checks both slugs
     result = s.analysis.diff(a, b)
     return raw_json(json.dumps({"snapshot": served().version,
@@ -361,4 +359,4 @@ def openapi() -> Response:
     return response
 
 
-__all__ = ["NOT_FOUND", "OPENAPI", "bp", "to_json"]
+__all__ = ["OPENAPI", "bp", "to_json"]

@@ -17,8 +17,8 @@ from rolegraph.graph import lawtime
 from rolegraph.present.brief import FORMATS, make_brief
 from rolegraph.present.brief_render import render
 from rolegraph.vocab import is_slug
+from rolegraph.web import problems
 from rolegraph.web.diagrams import artefacts, bounded
-from rolegraph.web.problems import ProblemError
 from rolegraph.web.proposals import CheckedProposal, checked_answer
 from rolegraph.web.site import site
 
@@ -34,8 +34,8 @@ def brief(a: str, b: str, fmt: str) -> Response:
     """The brief of model `a` against model `b`."""
     for name in (a, b):
         if not (is_slug(name) or lawtime.LAW.match(name)):
-            raise ProblemError(400, "Bad Request", f"'{name[:80]}' is not a model slug or "
-                               "law@YYYY-MM-DD, e.g. /briefs/current/care-review-2022.docx")
+            raise problems.bad_request(f"'{name[:80]}' is not a model slug or law@YYYY-MM-DD, "
+                                       "e.g. /briefs/current/care-review-2022.docx")
     s = site()
     version = s.analysis.version
     key = (version, a, b, fmt)

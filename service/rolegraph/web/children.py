@@ -15,16 +15,14 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from rolegraph.trainer import slides, whoswho
+from rolegraph.web import problems
 from rolegraph.web.diagrams import (
-    BAD_PARAMETER,
-    NOT_FOUND,
     checked_args,
     known,
     outputs,
     respond,
     slugs,
 )
-from rolegraph.web.problems import ProblemError
 
 bp = Blueprint("children", __name__)
 
@@ -44,8 +42,7 @@ def whos_who(name: str) -> Response:
                   slugs(out.facts.report.models), 400)
     view = args.get("view", "child")
     if view not in whoswho.VIEWS:
-        raise ProblemError(400, "Bad parameter", "'view' is 'child' (the default) or 'adults'",
-                           BAD_PARAMETER)
+        raise problems.bad_parameter("'view' is 'child' (the default) or 'adults'")
     analysis, facts = out.viewing([model])
 
     def make() -> bytes:
@@ -62,8 +59,7 @@ def whos_who(name: str) -> Response:
 def slide_deck(name: str) -> Response:
     model_name, dot, ext = name.rpartition(".")
     if not dot or ext != "pptx":
-        raise ProblemError(404, "Not Found", "slide decks are /slides/{model}.pptx",
-                           NOT_FOUND)
+        raise problems.not_found("slide decks are /slides/{model}.pptx")
     out = outputs()
     args = checked_args(SLIDES_PARAMS)
     model = known("model", model_name, slugs(out.facts.report.models), 404)
@@ -71,8 +67,7 @@ def slide_deck(name: str) -> Response:
     if compare is not None:
         known("model", compare, slugs(out.facts.report.models), 400)
         if compare == model:
-            raise ProblemError(400, "Bad parameter", "'compare' names a second, different model",
-                               BAD_PARAMETER)
+            raise problems.bad_parameter("'compare' names a second, different model")
     analysis, facts = out.viewing([model, compare or ""])
     body = out.get(("slides", model, compare),
                    lambda: slides.deck(analysis, facts, model, compare))

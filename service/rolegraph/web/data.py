@@ -18,10 +18,10 @@ from rolegraph.present.release import Release
 from rolegraph.present.views import Site
 from rolegraph.query.reader import ReadError
 from rolegraph.query.remote import StoreError
-from rolegraph.web import served_version
+from rolegraph.web import problems, served_version
 from rolegraph.web.problems import ProblemError
 from rolegraph.web.respond import CACHE, page
-from rolegraph.web.site import NOT_FOUND, SITE, kept_with_site, site
+from rolegraph.web.site import SITE, kept_with_site, site
 
 bp = Blueprint("data", __name__)
 
@@ -50,8 +50,8 @@ def index() -> Response:
 @bp.get("/data/<name>")
 def download(name: str) -> Response:
     if name not in release.FILES:
-        raise ProblemError(404, "Not Found", f"no file '{name}' in the release (see /data/ for "
-                           f"the list: {', '.join(release.FILES)})", NOT_FOUND)
+        raise problems.not_found(f"no file '{name}' in the release (see /data/ for the list: "
+                                 f"{', '.join(release.FILES)})")
     file = release_of(site()).files[name]
     response = Response(file.body, mimetype=file.media_type)
     if name.endswith(".gz"):

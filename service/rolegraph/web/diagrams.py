@@ -35,16 +35,21 @@ from rolegraph.query.artefacts import ArtefactCache, code_fingerprint
 from rolegraph.query.isolation import ChildFailed, Overtime, run_in_child
 from rolegraph.trainer import cards, diagrams, pack, render
 from rolegraph.trainer import timeline as timeline_drawing
-from rolegraph.vocab import is_slug
-from rolegraph.web.problems import ENGINE_FAILURE, PROBLEMS, ProblemError, to_response
+from rolegraph.vocab import UnknownName, is_slug
+from rolegraph.web import problems
+from rolegraph.web.problems import (
+    CHECK_TIMEOUT,
+    ENGINE_FAILURE,
+    RENDER_TIMEOUT,
+    ProblemError,
+    to_response,
+)
 from rolegraph.web.site import site
 
 bp = Blueprint("diagrams", __name__)
 log = logging.getLogger("rolegraph.web.diagrams")
 
 TRAINER = "rolegraph.trainer"  # key in app.extensions: the Outputs, built on first use
-NOT_FOUND = PROBLEMS + "not-found"
-BAD_PARAMETER = PROBLEMS + "bad-parameter"
 EXTENSIONS = {"svg": "svg", "png": "png", "pdf": "pdf", "dot": "dot", "mmd": "mermaid"}
 MEDIA = {**render.MEDIA_TYPES, "mermaid": "text/plain; charset=utf-8"}
 DIAGRAM_PARAMS = {"role", "setting", "compare", "only", "view"}
@@ -54,8 +59,6 @@ CACHE_CONTROL = "public, max-age=3600"
 CACHE_ENTRIES = 64
 ARTEFACTS = "rolegraph.artefacts"  # key in app.extensions: the ArtefactCache on disk
 PACKAGE = Path(__file__).resolve().parents[1]  # the rolegraph package: its code draws
-CHECK_TIMEOUT = PROBLEMS + "check-timeout"    # a proposal check past VALIDATE_TIMEOUT
-RENDER_TIMEOUT = PROBLEMS + "render-timeout"  # a drawing or document past RENDER_TIMEOUT
 T = TypeVar("T")
 _lock = threading.Lock()
 
@@ -165,18 +168,16 @@ def checked_args(allowed: set[str]) -> dict[str, str]:
     law@YYYY-MM-DD); others refused."""
     unknown = sorted(set(request.args) - allowed)
     if unknown:
-        raise ProblemError(400, "Unknown parameter",
-                           f"unknown query parameter(s): {', '.join(unknown)}; "
-                           f"allowed: {', '.join(sorted(allowed))}", BAD_PARAMETER)
+        raise problems.bad_parameter(f"unknown query parameter(s): {', '.join(unknown)}; "
+                                     f"allowed: {', '.join(sorted(allowed))}")
     args = {}
     for name in request.args:
         values = request.args.getlist(name)
         if len(values) != 1 or not (is_slug(values[0]) or (
                 name in MODEL_PARAMS and lawtime.LAW.match(values[0]))):
             also = " or law@YYYY-MM-DD" if name in MODEL_PARAMS else ""
-            raise ProblemError(400, "Bad parameter",
-                               f"'{name}' must be given once, as a lower-case slug such as "
-                               f"'care-review-2022'{also}", BAD_PARAMETER)
+            raise problems.bad_parameter(f"'{name}' must be given once, as a lower-case slug "
+                                         f"such as 'care-review-2022'{also}")
         args[name] = values[0]
     return args
 
@@ -187,9 +188,8 @@ def known(kind: str, name: str, names: list[str], status: int) -> str:
     if kind == "model" and lawtime.LAW.match(name):
         return name
     if not is_slug(name) or name not in names:
-        raise ProblemError(status, "Not Found" if status == 404 else "Bad parameter",
-                           f"unknown {kind} '{name[:80]}' (known: {', '.join(names)})",
-                           NOT_FOUND if status == 404 else BAD_PARAMETER)
+        unknown = f"unknown {kind} '{name[:80]}' (known: {', '.join(names)})"
+        raise UnknownName(unknown) if status == 404 else problems.bad_parameter(unknown)
     return name
 
 
@@ -201,8 +201,8 @@ def slugs(iris: Any) -> list[str]:
 def model_diagram(filename: str) -> Response:
     name, dot, ext = filename.rpartition(".")
     if not dot or ext not in EXTENSIONS:
-        raise ProblemError(404, "Not Found", "diagrams are /diagrams/model/{model}."
-                           f"{{{'|'.join(EXTENSIONS)}}}", NOT_FOUND)
+        raise problems.not_found("diagrams are /diagrams/model/{model}."
+                                 f"{{{'|'.join(EXTENSIONS)}}}")
     out = outputs()
     args = checked_args(DIAGRAM_PARAMS)
     model = known("model", name, slugs(out.facts.report.models), 404)
@@ -218,14 +218,13 @@ def model_diagram(filename: str) -> Response:
         known("model", compare, slugs(facts.report.models), 400)
     changes_only = args.get("only") is not None
     if changes_only and (args["only"] != "changes" or compare is None):
-        raise ProblemError(400, "Bad parameter", "'only=changes' goes with 'compare=B' and "
-                           "leaves out the functions that do not change", BAD_PARAMETER)
+        raise problems.bad_parameter("'only=changes' goes with 'compare=B' and leaves out "
+                                     "the functions that do not change")
     flows = args.get("view") is not None
     if flows and (args["view"] != "flows" or compare is None or role or setting
                   or changes_only):
-        raise ProblemError(400, "Bad parameter", "'view=flows' goes with 'compare=B' only: "
-                           "one band per pair of roles, its width the functions that move",
-                           BAD_PARAMETER)
+        raise problems.bad_parameter("'view=flows' goes with 'compare=B' only: one band per "
+                                     "pair of roles, its width the functions that move")
     fmt = EXTENSIONS[ext]
 
     def make() -> bytes:

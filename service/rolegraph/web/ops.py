@@ -50,8 +50,8 @@ def void() -> Response:
     """A VoID description of the served dataset (RFC 5785 well-known location)."""
     choice = best_of(GRAPH_TYPES)
     if choice is None:
-        raise ProblemError(406, "Not Acceptable", "VoID is available as " + ", ".join(
-            f.media_type for f in GRAPH_FORMATS), problems.NOT_ACCEPTABLE)
+        raise problems.not_acceptable("VoID is available as " + ", ".join(
+            f.media_type for f in GRAPH_FORMATS))
     fmt = FORMATS[choice]
     body = ox.serialize(void_triples(request.url_root), format=fmt.oxigraph,  # type: ignore[arg-type]
                         prefixes={"void": VOID, "dcterms": DCTERMS})

@@ -27,8 +27,7 @@ from rolegraph.present.views import Site
 from rolegraph.query import gallery
 from rolegraph.query.safety import Answer, QueryJob, Refusal
 from rolegraph.vocab import UnknownName
-from rolegraph.web import served
-from rolegraph.web.problems import ProblemError
+from rolegraph.web import problems, served
 from rolegraph.web.respond import (
     CACHE,
     CONTEXT,
@@ -40,7 +39,7 @@ from rolegraph.web.respond import (
     split_suffix,
     to_json,
 )
-from rolegraph.web.site import NOT_FOUND, evidence_of, site
+from rolegraph.web.site import evidence_of, site
 
 bp = Blueprint("pages", __name__)
 log = logging.getLogger("rolegraph.pages")
@@ -110,7 +109,7 @@ def provision_by_iri() -> Response:
     """/provisions?iri=http://www.legislation.gov.uk/id/... redirects to its page."""
     iri = request.args.get("iri", "")
     if not iri.startswith(LEGISLATION):
-        raise ProblemError(400, "Bad Request", f"iri must start with {LEGISLATION}")
+        raise problems.bad_request(f"iri must start with {LEGISLATION}")
     return Response(status=303, headers={"Location": href(iri)})
 
 
@@ -314,8 +313,7 @@ def queries() -> Response:
 def named_query(name: str) -> Response:
     found = gallery.gallery().get(name)
     if found is None:
-        raise ProblemError(404, "Not Found", f"no example query '{name}' (see /queries)",
-                           NOT_FOUND)
+        raise problems.not_found(f"no example query '{name}' (see /queries)")
     if request.args.get("format") == "rq" or (
             request.accept_mimetypes.best_match([HTML, "application/sparql-query"])
             == "application/sparql-query"):

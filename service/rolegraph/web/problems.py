@@ -26,6 +26,14 @@ RESULT_TOO_LARGE = PROBLEMS + "result-too-large"      # past the row or byte cap
 REQUEST_TOO_LARGE = PROBLEMS + "request-too-large"    # body or URL over the size limit
 ENGINE_FAILURE = PROBLEMS + "engine-failure"          # our fault: the query process died
 STORE_UNAVAILABLE = PROBLEMS + "store-unavailable"    # the remote SPARQL store did not answer
+NOT_FOUND = PROBLEMS + "not-found"                    # a name or path this service does not know
+BAD_PARAMETER = PROBLEMS + "bad-parameter"            # a query parameter unknown or malformed
+BAD_SEARCH = PROBLEMS + "bad-search"                  # a search the index cannot run
+INVALID_PROPOSAL = PROBLEMS + "invalid-proposal"      # a proposal that fails its checks
+RATE_LIMITED = PROBLEMS + "rate-limited"              # over one client's request rate
+NO_SNAPSHOT = PROBLEMS + "no-snapshot"                # pages need the built snapshot (or store)
+CHECK_TIMEOUT = PROBLEMS + "check-timeout"            # a proposal check past VALIDATE_TIMEOUT
+RENDER_TIMEOUT = PROBLEMS + "render-timeout"          # a drawing or document past RENDER_TIMEOUT
 
 MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("rolegraph.problems")
@@ -43,6 +51,28 @@ class ProblemError(Exception):
 
     def __str__(self) -> str:
         return f"{self.status} {self.title}: {self.detail}"
+
+
+# The problems answered from many places, by name: one status, title and type for each.
+
+def not_found(detail: str, **extra: Any) -> ProblemError:
+    return ProblemError(404, "Not Found", detail, NOT_FOUND, extra)
+
+
+def bad_request(detail: str, kind: str = "about:blank") -> ProblemError:
+    return ProblemError(400, "Bad Request", detail, kind)
+
+
+def bad_parameter(detail: str) -> ProblemError:
+    return ProblemError(400, "Bad parameter", detail, BAD_PARAMETER)
+
+
+def not_acceptable(detail: str) -> ProblemError:
+    return ProblemError(406, "Not Acceptable", detail, NOT_ACCEPTABLE)
+
+
+def unsupported_media_type(detail: str, kind: str = "about:blank") -> ProblemError:
+    return ProblemError(415, "Unsupported Media Type", detail, kind)
 
 
 def to_response(problem: ProblemError) -> Response:

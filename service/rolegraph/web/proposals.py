@@ -20,13 +20,13 @@ from rolegraph.analysis.questions import Analysis
 from rolegraph.graph import lawtime
 from rolegraph.graph.proposal import ProposalError
 from rolegraph.vocab import is_slug
+from rolegraph.web import problems
 from rolegraph.web.diagrams import bounded
-from rolegraph.web.problems import ProblemError
+from rolegraph.web.problems import INVALID_PROPOSAL, REQUEST_TOO_LARGE, ProblemError
 from rolegraph.web.respond import HTML
 from rolegraph.web.site import site
 
 PROPOSAL_MAX_BYTES = 256 * 1024
-INVALID_PROPOSAL = "https://w3id.org/rolegraph/problems/invalid-proposal"
 # Upload media type -> the file suffix Analysis.check reads it by.
 PROPOSAL_TYPES = {"text/turtle": ".ttl", "application/x-turtle": ".ttl",
                   "application/json": ".json", "application/yaml": ".yaml",
@@ -53,8 +53,8 @@ class CheckedProposal:
         """The model to compare with (`against`: a shipped slug or law@YYYY-MM-DD)."""
         name = request.form.get("against") or request.args.get("against") or "current"
         if not (is_slug(name) or lawtime.LAW.match(name)):
-            raise ProblemError(400, "Bad Request", f"'against' must be a model slug or "
-                               f"law@YYYY-MM-DD, not {name[:80]!r}")
+            raise problems.bad_request(f"'against' must be a model slug or law@YYYY-MM-DD, "
+                                       f"not {name[:80]!r}")
         self.view.model(name)
         return name
 
@@ -128,14 +128,14 @@ def proposal_upload() -> tuple[bytes, str]:
         data = request.get_data(cache=False)
         suffix = PROPOSAL_TYPES.get(request.mimetype, "")
         if not suffix:
-            raise ProblemError(415, "Unsupported Media Type",
-                               "send the proposal as text/turtle, application/json or "
-                               "application/yaml, or as a multipart form field 'proposal'")
+            raise problems.unsupported_media_type(
+                "send the proposal as text/turtle, application/json or application/yaml, or as "
+                "a multipart form field 'proposal'")
     if len(data) > PROPOSAL_MAX_BYTES:
         raise too_large()
     if not data.strip():
-        raise ProblemError(400, "Bad Request", "the proposal is empty: choose a file or paste "
-                           "the proposal's text", INVALID_PROPOSAL)
+        raise problems.bad_request("the proposal is empty: choose a file or paste the "
+                                   "proposal's text", INVALID_PROPOSAL)
     return data, suffix
 
 
@@ -152,6 +152,6 @@ def sniff(data: bytes) -> str:
 def too_large() -> ProblemError:
     return ProblemError(413, "Proposal too large",
                         f"a proposal may be at most {PROPOSAL_MAX_BYTES // 1024} KiB",
-                        "https://w3id.org/rolegraph/problems/request-too-large")
+                        REQUEST_TOO_LARGE)
 
 

@@ -26,12 +26,11 @@ from typing import Any
 from flask import Flask
 
 from rolegraph import config
-from rolegraph.web.problems import PROBLEMS, ProblemError, to_response
+from rolegraph.web.problems import RATE_LIMITED, ProblemError, to_response
 
 QUERY_PATHS: tuple[str, ...] = ("/sparql", "/query")
 VALIDATE_PATHS: tuple[str, ...] = ("/validate", "/api/validate")
 DRAW_PATHS: tuple[str, ...] = ("/diagrams", "/roles", "/whos-who", "/slides", "/briefs")
-RATE_LIMITED = PROBLEMS + "rate-limited"
 MAX_CLIENTS = 10_000
 
 StartResponse = Callable[..., Any]

@@ -14,9 +14,7 @@ from rdflib import Graph
 from rolegraph.present.evidence import EvidenceSummary
 from rolegraph.present.records import Ref
 from rolegraph.vocab import PREFIXES
-from rolegraph.web import served
-from rolegraph.web.problems import ProblemError
-from rolegraph.web.site import NOT_FOUND
+from rolegraph.web import problems, served
 
 HTML = "text/html"
 CACHE = "public, max-age=300"
@@ -44,17 +42,15 @@ def choose(suffix: str, json_too: bool = False) -> str:
     """The media type to answer with: a file suffix wins, then Accept (406 if nothing fits)."""
     if suffix:
         if suffix not in SUFFIXES:
-            raise ProblemError(404, "Not Found", f"no '{suffix}' form (try {', '.join(SUFFIXES)})",
-                               NOT_FOUND)
+            raise problems.not_found(f"no '{suffix}' form (try {', '.join(SUFFIXES)})")
         return SUFFIXES[suffix]
     offered = [HTML, *RDF_FORMATS, *RDF_ALIASES, "application/xhtml+xml"]
     if json_too:
         offered.insert(1, "application/json")
     best = request.accept_mimetypes.best_match(offered) if request.accept_mimetypes else HTML
     if best is None:
-        raise ProblemError(406, "Not Acceptable",
-                           f"this resource is available as {', '.join([HTML, *RDF_FORMATS])}",
-                           "https://w3id.org/rolegraph/problems/not-acceptable")
+        raise problems.not_acceptable(
+            f"this resource is available as {', '.join([HTML, *RDF_FORMATS])}")
     if best == "application/xhtml+xml":
         return HTML
     if best == "application/json" and json_too:

@@ -9,14 +9,14 @@ from flask import Blueprint, Response, request
 
 from rolegraph.present.search import MAX_QUERY, MAX_RESULTS, Answer, QueryProblem, SearchIndex
 from rolegraph.present.views import Site
-from rolegraph.web.problems import PROBLEMS, ProblemError
+from rolegraph.web import problems
+from rolegraph.web.problems import BAD_SEARCH, ProblemError
 from rolegraph.web.respond import page, to_json
 from rolegraph.web.site import kept_with_site, site
 
 bp = Blueprint("search", __name__)
 
 INDEX = "rolegraph.search"  # key in app.extensions: (Site, its search index)
-BAD_SEARCH = PROBLEMS + "bad-search"
 
 
 def index_of(s: Site) -> SearchIndex:
@@ -29,8 +29,7 @@ def asked() -> tuple[str, int]:
     text = request.args.get("q", "")
     limit = request.args.get("limit", "20")
     if not limit.isdigit() or not 1 <= int(limit) <= MAX_RESULTS:
-        raise ProblemError(400, "Bad limit", f"limit must be a whole number from 1 to "
-                           f"{MAX_RESULTS}", BAD_SEARCH)
+        raise problems.bad_parameter(f"limit must be a whole number from 1 to {MAX_RESULTS}")
     return text, int(limit)
 
 

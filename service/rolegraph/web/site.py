@@ -22,14 +22,13 @@ from rolegraph.query.reader import ReadError
 from rolegraph.query.remote import StoreError
 from rolegraph.vocab import UnknownName
 from rolegraph.web import SERVED, Served, problems, reader_of, served_version
-from rolegraph.web.problems import STORE_UNAVAILABLE, ProblemError
+from rolegraph.web.problems import NO_SNAPSHOT, STORE_UNAVAILABLE, ProblemError
+from rolegraph.web.respond import plain
 
 log = logging.getLogger("rolegraph.pages")
 
 SITE = "rolegraph.site"  # key in app.extensions: the Sites, one per served version
 EVIDENCE = "rolegraph.evidence"  # key in app.extensions: (Site, its evidence summary)
-NOT_FOUND = "https://w3id.org/rolegraph/problems/not-found"
-NO_SNAPSHOT = "https://w3id.org/rolegraph/problems/no-snapshot"
 T = TypeVar("T")
 _building = threading.Lock()  # one build at a time per worker, of whatever is kept
 
@@ -99,16 +98,11 @@ def site() -> Site:
                        NO_SNAPSHOT)
 
 
-def not_found(error: UnknownName) -> ProblemError:
-    suggestions = [{"iri": r.iri, "label": r.label, "href": r.href} for r in error.suggestions]
-    return ProblemError(404, "Not Found", str(error), NOT_FOUND,
-                        {"suggestions": suggestions} if suggestions else {})
-
-
 def not_found_response(error: UnknownName) -> Response:
     """Any view (page or API) that asks the Site for something absent answers 404 (a page
     for browsers, problem+json for programs), with the nearest names when there are any."""
-    return problems.to_response(not_found(error))
+    extra = {"suggestions": plain(error.suggestions)} if error.suggestions else {}
+    return problems.to_response(problems.not_found(str(error), **extra))
 
 
 

@@ -104,8 +104,8 @@ def read_request(req: Request) -> ProtocolRequest:
     if not mimetype:
         raise protocol_error("a POST to /sparql needs a Content-Type: "
                              f"{FORM} or {QUERY_BODY}")
-    raise ProblemError(415, "Unsupported Media Type", f"a query is sent as {FORM} or "
-                       f"{QUERY_BODY}, not {mimetype}", problems.PROTOCOL_ERROR)
+    raise problems.unsupported_media_type(f"a query is sent as {FORM} or {QUERY_BODY}, not "
+                                          f"{mimetype}", problems.PROTOCOL_ERROR)
 
 
 def from_params(params: MultiDict[str, str], queries: list[str]) -> ProtocolRequest:
@@ -150,8 +150,8 @@ def by_format_param(value: str) -> tuple[str | None, str | None]:
     graph_name = GRAPH_ALIASES.get(name, name)
     graph = by_type[1].get(name) or (graph_name if graph_name in by_type[1].values() else None)
     if solutions is None and graph is None:
-        raise ProblemError(406, "Not Acceptable", f"unknown format {value!r}; use one of "
-                           f"{', '.join(FORMATS)} or a media type", problems.NOT_ACCEPTABLE)
+        raise problems.not_acceptable(f"unknown format {value!r}; use one of "
+                                      f"{', '.join(FORMATS)} or a media type")
     return solutions, graph
 
 
@@ -226,7 +226,7 @@ def update_refused() -> ProblemError:
 
 
 def protocol_error(detail: str) -> ProblemError:
-    return ProblemError(400, "Bad Request", detail, problems.PROTOCOL_ERROR)
+    return problems.bad_request(detail, problems.PROTOCOL_ERROR)
 
 
 # --- service description (GET /sparql without a query) ---------------------------------
@@ -249,9 +249,9 @@ def service_description() -> Response:
                             mimetype="text/html")
         choice = dict(GRAPH_TYPES).get(best) if best else None
     if choice is None:
-        raise ProblemError(406, "Not Acceptable", "the service description is available as "
-                           + ", ".join(f.media_type for f in GRAPH_FORMATS) + " or text/html",
-                           problems.NOT_ACCEPTABLE)
+        raise problems.not_acceptable("the service description is available as "
+                                      + ", ".join(f.media_type for f in GRAPH_FORMATS)
+                                      + " or text/html")
     fmt = FORMATS[choice]
     body = ox.serialize(description_triples(request.base_url), format=fmt.oxigraph,  # type: ignore[arg-type]
                         prefixes={"sd": SD, "void": VOID, "formats": FORMATS_NS})
