@@ -236,9 +236,17 @@ def test_every_quote_from_a_seed_article_is_in_it_word_for_word(engine: Engine) 
     assert rows  # the reform models quote the articles they come from
     for row in rows:
         article = plain((SEEDS / row["file"]).read_text(encoding="utf-8"))
-        pieces = [p.strip() for p in plain(row["quote"]).split("...") if p.strip()]
+        pieces = [p.strip() for p in re.split(r"\[\.\.\.\]|\.\.\.", plain(row["quote"]))
+                  if p.strip()]
         missing = [p for p in pieces if p not in article]
         assert not missing, (row["s"], row["file"], missing)
+
+
+def test_cuts_in_quotes_are_marked_one_way(engine: Engine) -> None:
+    # [...] marks words left out (rg:quote's definition); the ellipsis character never does.
+    rows = engine.select('SELECT ?s WHERE { ?s rg:quote ?q FILTER(CONTAINS(?q, "\u2026")) }')
+    assert rows == []
+    assert engine.select('SELECT ?s WHERE { ?s rg:quote ?q FILTER(CONTAINS(?q, "[...]")) }')
 
 
 def test_no_editorial_unverified_prose_is_left(engine: Engine) -> None:
