@@ -412,8 +412,6 @@ class Site:
         return AroundView(self.ref(setting_iri), self.ref(model_iri), self.settings(),
                           [self.ref(m) for m in self.report.models], ordered, uncovered)
 
-    # --- the ontology ---------------------------------------------------------------------------
-
     # --- lookups --------------------------------------------------------------------------------
 
     def nearest(self, kind: str, name: str, count: int = 5) -> list[Ref]:
