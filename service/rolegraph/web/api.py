@@ -89,8 +89,7 @@ def diff() -> Response:
     a, b = request.args.get("a", ""), request.args.get("b", "")
     if not a or not b:
         raise problems.bad_request("give two model slugs: /api/diff?a=current&b=care-review-2022")
-    s.diff(a, b)  # checks both slugs
-    result = s.analysis.diff(a, b)
+    result = s.analysis.diff(a, b)  # UnknownName (404) for a name it does not know
     return raw_json(json.dumps({"snapshot": served().version,
                                 **reports.diff_records(result, s.analysis.report_for([a, b]))},
                                ensure_ascii=False))
