@@ -66,7 +66,8 @@ def test_results_are_best_first_in_the_promised_shape(site_client: FlaskClient,
     assert answer["results"][0]["iri"] == expected(engine, EVERYDAY["guardian ad litem"])
     assert 1 <= len(answer["results"]) <= 5
     for result in answer["results"]:
-        assert set(result) == {"iri", "kind", "label", "snippet"}
+        assert set(result) == {"iri", "kind", "label", "href", "snippet"}
+        assert site_client.get(result["href"]).status_code == 200
         assert result["kind"] in {"role", "function", "model", "provision", "instrument",
                                   "source", "position", "person", "organisation", "setting"}
     iro = search(site_client, "reviewing officer")["results"][0]

@@ -68,8 +68,10 @@ class Hit:
     marked: tuple[tuple[str, bool], ...] = ()  # the snippet in parts, True where it matched
 
     def record(self) -> dict[str, str]:
-        """The JSON API's form: {"iri", "kind", "label", "snippet"}."""
-        return {"iri": self.iri, "kind": self.kind, "label": self.label, "snippet": self.snippet}
+        """The JSON API's form: {"iri", "kind", "label", "href", "snippet"} (a reference, as
+        everywhere in the API, plus what it is and where the words matched)."""
+        return {"iri": self.iri, "kind": self.kind, "label": self.label, "href": self.href,
+                "snippet": self.snippet}
 
 
 @dataclass(frozen=True)

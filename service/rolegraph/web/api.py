@@ -13,6 +13,8 @@ from rolegraph import __version__
 from rolegraph.analysis.coverage import slug
 from rolegraph.present import law, reports
 from rolegraph.present.evidence import CONFIDENCES
+from rolegraph.present.search import MAX_QUERY as SEARCH_MAX_QUERY
+from rolegraph.present.search import MAX_RESULTS as SEARCH_MAX_RESULTS
 from rolegraph.web import problems, served
 from rolegraph.web.proposals import (
     PROPOSAL_MAX_BYTES,
@@ -287,7 +289,10 @@ OPENAPI: dict[str, Any] = {
                 {"name": "setting", "in": "query", "schema": {"type": "string"},
                  "description": "Only functions that apply in this setting, e.g. childrens-home"},
                 {"name": "role", "in": "query", "schema": {"type": "string"},
-                 "description": "Only functions this role holds under some model"}],
+                 "description": "Only functions this role holds under some model"},
+                {"name": "severity", "in": "query", "schema": {
+                    "type": "string", "enum": ["violation", "warning", "info"]},
+                 "description": "Only cells with a finding of this severity"}],
             "responses": {"200": json_ok("The matrix", {"type": "object", "required": [
                 "snapshot", "models", "functions", "counts", "cells"]}), "404": PROBLEM}}},
         "/api/diff": {"get": {
@@ -301,6 +306,33 @@ OPENAPI: dict[str, Any] = {
                  "schema": SLUG_PARAM["schema"], "example": "care-review-2022"}],
             "responses": {"200": json_ok("The diff", {"type": "object", "required": [
                 "a", "b", "changes", "provisions_to_amend"]}), "400": PROBLEM, "404": PROBLEM}}},
+        "/api/timeline/{kind}/{slug}": {"get": {
+            "summary": "The law over time: who held the function (or what the role held) under "
+                       "the statutory system, period by period, each with its basis and quote",
+            "operationId": "getTimeline",
+            "parameters": [{"name": "kind", "in": "path", "required": True, "example": "role",
+                            "schema": {"type": "string", "enum": ["role", "function"]}},
+                {**SLUG_PARAM, "example": "iro"}],
+            "responses": {"200": json_ok("The periods, oldest first"), "404": PROBLEM}}},
+        "/api/search": {"get": {
+            "summary": "Search the names and definitions of everything in the graph, best first",
+            "operationId": "search",
+            "parameters": [
+                {"name": "q", "in": "query", "required": True, "example": "reg 44",
+                 "schema": {"type": "string", "minLength": 1, "maxLength": SEARCH_MAX_QUERY}},
+                {"name": "limit", "in": "query", "schema": {
+                    "type": "integer", "minimum": 1, "maximum": SEARCH_MAX_RESULTS,
+                    "default": 20}}],
+            "responses": {"200": json_ok("The results", {
+                "type": "object", "required": ["query", "searched", "version", "results"],
+                "properties": {
+                    "query": {"type": "string"}, "searched": {"type": "string"},
+                    "version": {"type": "string"},
+                    "results": {"type": "array", "items": {"allOf": [
+                        {"$ref": "#/components/schemas/Ref"},
+                        {"type": "object", "required": ["kind", "snippet"], "properties": {
+                            "kind": {"type": "string"}, "snippet": {"type": "string"}}}]}}}}),
+                "400": PROBLEM}}},
         "/api/evidence": {"get": {
             "summary": "How sure is this? Per model, its assignments by confidence and quotation "
                        "and those resting on secondary sources only; every entity still marked "

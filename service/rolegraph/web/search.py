@@ -1,5 +1,5 @@
 """Search: the box on every page answers at /search?q= (a page) and /api/search?q= (JSON,
-best first: {"results": [{"iri", "kind", "label", "snippet"}]}), from the served version's
+best first: {"results": [{"iri", "kind", "label", "href", "snippet"}]}), from the served version's
 full-text index (present/search.py). The index is built from the read path once per Site,
 that is once per served version, following a remote store's version switches."""
 
