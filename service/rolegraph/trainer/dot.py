@@ -1,15 +1,13 @@
-"""Panels as Graphviz DOT (HTML-like labels; rendering to pictures is render.py's job)."""
+"""Panels as Graphviz DOT, built with graphviz.Digraph (HTML-like labels; rendering to
+pictures is render.py's job)."""
 
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
+
+from graphviz import Digraph
 
 from rolegraph.analysis.coverage import CoverageReport, slug
-
-if TYPE_CHECKING:
-    pass
-
 from rolegraph.trainer.facts import (
     BR,
     CELL_WIDTH,
@@ -23,6 +21,7 @@ from rolegraph.trainer.panels import (
     Comparison,
     Entry,
     Row,
+    Side,
     View,
     wrap,
 )
@@ -32,7 +31,14 @@ from rolegraph.trainer.relations import CHILD, CHILD_NODE, child_node, dot_edges
 
 
 def esc(text: str) -> str:
+    """Text for an HTML-like label, or a URL (Graphviz copies a URL into the SVG as it is; a
+    plain tooltip it escapes itself, so tooltips go to graphviz.Digraph unescaped)."""
     return html.escape(text, quote=True)
+
+
+def html_label(markup: str) -> str:
+    """An HTML-like label: graphviz.quoting passes a value in <...> through unquoted."""
+    return f"<{markup}>"
 
 
 def node_name(key: str) -> str:
@@ -41,36 +47,38 @@ def node_name(key: str) -> str:
 
 def to_dot(view: View) -> str:
     """Graphviz DOT for one model: one HTML-table node per role, on a grid of rows."""
-    lines = [
-        "digraph rolegraph {",
-        f'  graph [fontname="{FONT}" rankdir=TB nodesep=0.25 ranksep=0.3 newrank=true '
-        'forcelabels=true labelloc=t labeljust=l pad=0.3 bgcolor="white"];',
-        f'  node [shape=plain fontname="{FONT}" fontsize=11];',
-        "  edge [style=invis];",
-        "  label=<" + header_label(view.title, view.subtitle, view.marks_used, GRID_HELP,
-                                   legend_text() if view.relations else "") + ">;",
-    ]
+    graph = Digraph("rolegraph", graph_attr={
+        "fontname": FONT, "rankdir": "TB", "nodesep": "0.25", "ranksep": "0.3",
+        "newrank": "true", "forcelabels": "true", "labelloc": "t", "labeljust": "l",
+        "pad": "0.3", "bgcolor": "white"},
+        node_attr={"shape": "plain", "fontname": FONT, "fontsize": "11"},
+        edge_attr={"style": "invis"})  # the edges that keep the rows in order
+    graph.attr(label=html_label(header_label(
+        view.title, view.subtitle, view.marks_used, GRID_HELP,
+        legend_text() if view.relations else "")))
     previous: list[str] = []
     grid = centred(view.grid) if view.child else view.grid
     for row in grid:
         names = [CHILD_NODE if key == CHILD else node_name(key) for key in row]
         for key, name in zip(row, names, strict=True):
             if key == CHILD:
-                lines.append(child_node())
-                continue
-            lines.append(f'  "{name}" [id="box--{name}" label=<{box_label(view.boxes[key])}>];')
-        lines.append("  { rank=same; " + " ".join(f'"{n}";' for n in names) + " }")
+                child_node(graph)
+            else:
+                graph.node(name, html_label(box_label(view.boxes[key])), id=f"box--{name}")
+        with graph.subgraph() as same:
+            same.attr(rank="same")
+            for name in names:
+                same.node(name)
         for index, below in enumerate(names):
             if previous:
-                lines.append(f'  "{previous[min(index, len(previous) - 1)]}" -> "{below}";')
+                graph.edge(previous[min(index, len(previous) - 1)], below)
         previous = names
-    lines.append(f'  "notes" [id="notes" label=<{notes_label(view.idle, view.retired)}>];')
+    graph.node("notes", html_label(notes_label(view.idle, view.retired)), id="notes")
     if previous:
-        lines.append(f'  "{previous[0]}" -> "notes";')
+        graph.edge(previous[0], "notes")
     nodes = {key: node_name(key) for key in view.boxes}
-    lines.extend(dot_edges(view.relations, view.relation_tips, nodes))
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+    dot_edges(graph, view.relations, view.relation_tips, nodes)
+    return str(graph.source)
 
 
 def centred(grid: list[list[str]]) -> list[list[str]]:
@@ -183,52 +191,32 @@ SHAPES = {"local-authority": ("box", "filled"), "independent": ("box", "rounded,
 
 def comparison_dot(view: Comparison, report: CoverageReport) -> str:
     """Graphviz DOT for a comparison: A's holders | the functions | B's holders."""
-    lines = [
-        "digraph rolegraph_compare {",
-        f'  graph [fontname="{FONT}" rankdir=LR nodesep=0.06 ranksep=0.9 newrank=true '
-        'labelloc=t labeljust=l pad=0.3 bgcolor="white" splines=true];',
-        f'  node [fontname="{FONT}" fontsize=11 margin="0.08,0.03"];',
-        f'  edge [arrowsize=0.6 color="#777777" fontname="{FONT}" fontsize=9];',
-        f"  label=<{header_label(view.title, view.subtitle, view.marks_used, SPINE_HELP)}>;",
-    ]
-    for prefix, model, roles in (("a", view.a, view.left), ("b", view.b, view.right)):
-        side = "A" if prefix == "a" else "B"
-        lines.append(f"  subgraph cluster_{prefix} {{")
-        lines.append(f'    label=<<B>{side}: {esc(report.models[model])}</B>>; fontsize=13; '
-                     'style="rounded"; color="#888888";')
-        for item in roles:
-            shape, style = SHAPES[item.kind]
-            kind = KINDS[item.kind]
-            status = {"removed": " [REMOVED under B]",
-                      "new": " [NEW under B]"}.get(item.status, "")
-            label = "<BR/>".join(esc(x) for x in wrap(item.label, 24))
-            label = f'<B>{label}</B><BR/><FONT POINT-SIZE="9">[{kind.tag}]{esc(status)}</FONT>'
-            style += ",bold" if item.status else ""
-            node = f"{prefix}--{slug(item.role)}"
-            lines.append(f'    "{node}" [id="{prefix}--role--{slug(item.role)}" shape={shape} '
-                         f'style="{style}" fillcolor="{kind.fill}" color="{kind.border}" '
-                         f'penwidth=2 label=<{label}> '
-                         f'URL="{esc(item.role)}" tooltip="{esc(item.label)}"];')
-        if view.idle[model]:
-            text = BR.join(esc(x) for x in wrap(
-                "No function in this view: " + ", ".join(view.idle[model]), 30))
-            lines.append(f'    "{prefix}--idle" [id="{prefix}--idle" shape=plain fontsize=9 '
-                         f"label=<{text}{BR}>];")
-        lines.append("  }")
-        if view.idle[model] and view.rows:  # keep the note in its column (rank)
-            first = f'"{spine_groups(view.rows)[0][0]}"'
-            pair = (f'"a--idle" -> {first}' if prefix == "a" else f'{first} -> "b--idle"')
-            lines.append(f"  {pair} [style=invis];")
-    lines.append("  subgraph cluster_functions {")
-    lines.append('    label=<<B>Functions</B>>; fontsize=13; style="rounded"; color="#bbbbbb";')
+    graph = Digraph("rolegraph_compare", graph_attr={
+        "fontname": FONT, "rankdir": "LR", "nodesep": "0.06", "ranksep": "0.9",
+        "newrank": "true", "labelloc": "t", "labeljust": "l", "pad": "0.3",
+        "bgcolor": "white", "splines": "true"},
+        node_attr={"fontname": FONT, "fontsize": "11", "margin": "0.08,0.03"},
+        edge_attr={"arrowsize": "0.6", "color": "#777777", "fontname": FONT, "fontsize": "9"})
+    graph.attr(label=html_label(header_label(view.title, view.subtitle, view.marks_used,
+                                             SPINE_HELP)))
     groups = spine_groups(view.rows)
-    for name, rows in groups:
-        marked = bool(rows[0].marks)
-        cells = "<HR/>".join(spine_cell(row, report) for row in rows)
-        lines.append(f'    "{name}" [id="{name}" shape=plain label=<<TABLE BORDER="'
-                     f'{2 if marked else 1}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" '
-                     f'COLOR="{"#222222" if marked else "#999999"}">{cells}</TABLE>>];')
-    lines.append("  }")
+    for prefix, model, roles in (("a", view.a, view.left), ("b", view.b, view.right)):
+        with graph.subgraph(name=f"cluster_{prefix}") as column:
+            holders_column(column, prefix, report.models[model], roles, view.idle[model])
+        if view.idle[model] and view.rows:  # keep the note in its column (rank)
+            first = groups[0][0]
+            ends = ("a--idle", first) if prefix == "a" else (first, "b--idle")
+            graph.edge(*ends, style="invis")
+    with graph.subgraph(name="cluster_functions") as spine:
+        spine.attr(label=html_label("<B>Functions</B>"), fontsize="13", style="rounded",
+                   color="#bbbbbb")
+        for name, rows in groups:
+            marked = bool(rows[0].marks)
+            cells = "<HR/>".join(spine_cell(row, report) for row in rows)
+            spine.node(name, html_label(
+                f'<TABLE BORDER="{2 if marked else 1}" CELLBORDER="0" CELLSPACING="0" '
+                f'CELLPADDING="3" COLOR="{"#222222" if marked else "#999999"}">{cells}</TABLE>'),
+                id=name, shape="plain")
     for name, rows in groups:
         for side, attr, other in (("a", "before", "after"), ("b", "after", "before")):
             for holder in getattr(rows[0], attr):
@@ -240,10 +228,32 @@ def comparison_dot(view: Comparison, report: CoverageReport) -> str:
                                           for b in h.bases})) or "no basis cited"
                 ends = ((f"a--{slug(holder.role)}", name) if side == "a"
                         else (name, f"b--{slug(holder.role)}"))
-                lines.append(edge_line(ends, f"{side}--edge--{slug(holder.role)}--{name}",
-                                       basis, changed, contested))
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+                holder_edge(graph, ends, f"{side}--edge--{slug(holder.role)}--{name}",
+                            basis, changed, contested)
+    return str(graph.source)
+
+
+def holders_column(column: Digraph, prefix: str, model_label: str, roles: list[Side],
+                   idle: list[str]) -> None:
+    """One model's holders (prefix "a" or "b"), and the roles it includes that hold nothing."""
+    letter = "A" if prefix == "a" else "B"
+    column.attr(label=html_label(f"<B>{letter}: {esc(model_label)}</B>"), fontsize="13",
+                style="rounded", color="#888888")
+    for item in roles:
+        shape, style = SHAPES[item.kind]
+        kind = KINDS[item.kind]
+        status = {"removed": " [REMOVED under B]", "new": " [NEW under B]"}.get(item.status, "")
+        label = "<BR/>".join(esc(x) for x in wrap(item.label, 24))
+        label = f'<B>{label}</B><BR/><FONT POINT-SIZE="9">[{kind.tag}]{esc(status)}</FONT>'
+        style += ",bold" if item.status else ""
+        column.node(f"{prefix}--{slug(item.role)}", html_label(label),
+                    id=f"{prefix}--role--{slug(item.role)}", shape=shape, style=style,
+                    fillcolor=kind.fill, color=kind.border, penwidth="2",
+                    URL=esc(item.role), tooltip=item.label)
+    if idle:
+        text = BR.join(esc(x) for x in wrap("No function in this view: " + ", ".join(idle), 30))
+        column.node(f"{prefix}--idle", html_label(text + BR), id=f"{prefix}--idle",
+                    shape="plain", fontsize="9")
 
 
 def spine_groups(rows: list[Row]) -> list[tuple[str, list[Row]]]:
@@ -274,10 +284,9 @@ def spine_cell(row: Row, report: CoverageReport) -> str:
             f'HREF="{esc(row.function)}" TOOLTIP="{esc(tooltip)}">{text}{BR}</TD></TR>')
 
 
-def edge_line(ends: tuple[str, str], edge_id: str, basis: str, changed: bool,
-              contested: bool) -> str:
+def holder_edge(graph: Digraph, ends: tuple[str, str], edge_id: str, basis: str,
+                changed: bool, contested: bool) -> None:
     color = "#8a6d00" if contested else "#c05800" if changed else "#777777"
     width = 2.2 if changed or contested else 1.0
     style = "dashed" if contested else "solid"
-    return (f'  "{ends[0]}" -> "{ends[1]}" [id="{edge_id}" style={style} color="{color}" '
-            f'penwidth={width} tooltip="{esc(basis)}"];')
+    graph.edge(*ends, id=edge_id, style=style, color=color, penwidth=f"{width}", tooltip=basis)

@@ -7,13 +7,15 @@ to "no holder" (a gap), or to "retired" when model B retires it. Drawn with Grap
 
 from __future__ import annotations
 
-import html
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from graphviz import Digraph
+
 from rolegraph.analysis.coverage import slug
 from rolegraph.analysis.diff import ModelDiff
+from rolegraph.trainer.dot import esc, html_label
 from rolegraph.trainer.facts import FONT, KINDS, Facts
 
 GAP, RETIRED = "no-holder", "retired"
@@ -51,10 +53,6 @@ def bands(diff: ModelDiff) -> list[Band]:
     return sorted(found, key=lambda x: (-x.count, x.a, x.b))
 
 
-def esc(text: str) -> str:
-    return html.escape(text, quote=True)
-
-
 def flows_dot(facts: Facts, diff: ModelDiff) -> str:
     """Graphviz DOT of the flows from A's roles (left) to B's (right)."""
     report = facts.report
@@ -65,44 +63,44 @@ def flows_dot(facts: Facts, diff: ModelDiff) -> str:
             "role that holds a function under A to the role that holds it under B; its width "
             "and number are how many functions move that way (a function that moves to two "
             "roles is counted in both bands).")
-    lines = [
-        "digraph flows {",
-        f'  graph [fontname="{FONT}" rankdir=LR nodesep=0.25 ranksep=1.7 labelloc=t '
-        'labeljust=l pad=0.25 bgcolor="white" splines=true];',
-        f'  node [fontname="{FONT}" fontsize=12 shape=box style="filled" penwidth=2 '
-        'margin="0.12,0.06"];',
-        f'  edge [fontname="{FONT}" fontsize=12 arrowhead=none color="#c05800a0"];',
-        "  label=<"
-        + "".join(f'<FONT POINT-SIZE="18"><B>{esc(row)}</B></FONT><BR ALIGN="LEFT"/>'
-                  for row in textwrap.wrap(title, 70))
-        +
-        f'<FONT POINT-SIZE="{SMALLEST_PT + 1}">'
-        + "".join(f'{esc(row)}<BR ALIGN="LEFT"/>' for row in textwrap.wrap(note, 110))
-        + "</FONT>>;",
-    ]
+    graph = Digraph("flows", graph_attr={
+        "fontname": FONT, "rankdir": "LR", "nodesep": "0.25", "ranksep": "1.7", "labelloc": "t",
+        "labeljust": "l", "pad": "0.25", "bgcolor": "white", "splines": "true"},
+        node_attr={"fontname": FONT, "fontsize": "12", "shape": "box", "style": "filled",
+                   "penwidth": "2", "margin": "0.12,0.06"},
+        edge_attr={"fontname": FONT, "fontsize": "12", "arrowhead": "none",
+                   "color": "#c05800a0"})
+    graph.attr(label=page_label(title, note))
     if not found:
-        lines.append('  "none" [id="none" label="No function changes holder between these '
-                     'models." shape=plain];')
+        graph.node("none", "No function changes holder between these models.", id="none",
+                   shape="plain")
     for prefix, side, roles in (("a", "A", sorted({b.a for b in found}, key=order(facts))),
                                 ("b", "B", sorted({b.b for b in found}, key=order(facts)))):
-        lines.append(f"  subgraph cluster_{prefix} {{")
-        heading = "<BR/>".join(esc(row) for row in textwrap.wrap(
-            f"{side}: {report.models[getattr(diff, prefix)]}", 40))
-        lines.append(f'    label=<<B>{heading}</B>>; '
-                     f'fontsize=13; style="rounded"; color="#888888";')
-        for role in roles:
-            lines.append("    " + node_line(facts, prefix, role, found))
-        lines.append("  }")
+        with graph.subgraph(name=f"cluster_{prefix}") as column:
+            heading = "<BR/>".join(esc(row) for row in textwrap.wrap(
+                f"{side}: {report.models[getattr(diff, prefix)]}", 40))
+            column.attr(label=html_label(f"<B>{heading}</B>"), fontsize="13", style="rounded",
+                        color="#888888")
+            for role in roles:
+                role_node(column, facts, prefix, role, found)
     for band in found:
         names = "; ".join(report.label(f) for f in band.functions)
-        width = 1 + WIDTH_PER_FUNCTION * band.count
-        lines.append(f'  "a--{slug(band.a)}" -> "b--{slug(band.b)}" '
-                     f'[id="band--{slug(band.a)}--{slug(band.b)}" penwidth={width:g} '
-                     f'label=<<B>{band.count}</B>> fontsize=14 weight={band.count} '
-                     f'tooltip="{esc(role_name(facts, band.a))} → '
-                     f'{esc(role_name(facts, band.b))}: {esc(names)}"];')
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+        graph.edge(f"a--{slug(band.a)}", f"b--{slug(band.b)}",
+                   id=f"band--{slug(band.a)}--{slug(band.b)}",
+                   penwidth=f"{1 + WIDTH_PER_FUNCTION * band.count:g}",
+                   label=html_label(f"<B>{band.count}</B>"), fontsize="14", weight=f"{band.count}",
+                   tooltip=f"{role_name(facts, band.a)} → {role_name(facts, band.b)}: {names}")
+    return str(graph.source)
+
+
+def page_label(title: str, note: str) -> str:
+    """The title and the note under it, left-aligned, as an HTML-like label."""
+    return html_label(
+        "".join(f'<FONT POINT-SIZE="18"><B>{esc(row)}</B></FONT><BR ALIGN="LEFT"/>'
+                for row in textwrap.wrap(title, 70))
+        + f'<FONT POINT-SIZE="{SMALLEST_PT + 1}">'
+        + "".join(f'{esc(row)}<BR ALIGN="LEFT"/>' for row in textwrap.wrap(note, 110))
+        + "</FONT>")
 
 
 def order(facts: Facts) -> Callable[[str], tuple[int, int, str]]:
@@ -122,7 +120,7 @@ def role_name(facts: Facts, role: str) -> str:
     return info.label if info else facts.report.label(role)
 
 
-def node_line(facts: Facts, prefix: str, role: str, found: list[Band]) -> str:
+def role_node(graph: Digraph, facts: Facts, prefix: str, role: str, found: list[Band]) -> None:
     total = len({f for b in found if (b.a if prefix == "a" else b.b) == role
                  for f in b.functions})
     plural = "s" if total != 1 else ""
@@ -139,8 +137,8 @@ def node_line(facts: Facts, prefix: str, role: str, found: list[Band]) -> str:
         tag, style = f"[{kind.tag}] ", "rounded,filled" if kind.style else "filled"
     name = "<BR/>".join(esc(row) for row in textwrap.wrap(text, 26))
     label = f'<B>{name}</B><BR/><FONT POINT-SIZE="{SMALLEST_PT}">{esc(tag)}{count}</FONT>'
-    return (f'"{prefix}--{slug(role)}" [id="{prefix}--{slug(role)}" label=<{label}> '
-            f'fillcolor="{fill}" color="{border}" style="{style}"];')
+    graph.node(f"{prefix}--{slug(role)}", html_label(label), id=f"{prefix}--{slug(role)}",
+               fillcolor=fill, color=border, style=style)
 
 
 def flows_mermaid(facts: Facts, diff: ModelDiff) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
+from graphviz import Digraph
 from rdflib import Graph
 
 from rolegraph.analysis.coverage import CoverageReport, slug
@@ -107,30 +108,26 @@ def edge_label(relation: Relation) -> str:
     return relation.kind + mark
 
 
-def dot_edges(relations: list[Relation], tips: dict[str, str], node: dict[str, str],
-              constraint: bool = False) -> list[str]:
-    """DOT edge lines, one per relation, between the nodes `node` names (role IRI -> node
+def dot_edges(graph: Digraph, relations: list[Relation], tips: dict[str, str],
+              node: dict[str, str], constraint: bool = False) -> None:
+    """One edge per relation in `graph`, between the nodes `node` names (role IRI -> node
     name; the child is CHILD_NODE). Each edge's id names the relation's slug."""
-    lines = []
     for relation in relations:
         colour, style = KIND_STYLE.get(relation.kind, ("#555555", "solid"))
         if relation.confidence != "stated":
             style = "dotted"
         head = CHILD_NODE if relation.to_child else node[relation.target]
-        label = html.escape(edge_label(relation), quote=True)
-        lines.append(
-            f'  "{node[relation.source]}" -> "{head}" [id="rel--{slug(relation.iri)}" '
-            f'style="{style}" color="{colour}" fontcolor="{colour}" penwidth=1.8 '
-            f'xlabel=<<B>{label}</B>> fontname="{FONT}" fontsize=11 '
-            f'constraint={str(constraint).lower()} '
-            f'tooltip="{html.escape(tips.get(relation.iri, relation.label), quote=True)}"];')
-    return lines
+        label = html.escape(edge_label(relation), quote=True)  # for an HTML-like <label>
+        graph.edge(node[relation.source], head, id=f"rel--{slug(relation.iri)}", style=style,
+                   color=colour, fontcolor=colour, penwidth="1.8", xlabel=f"<<B>{label}</B>>",
+                   fontname=FONT, fontsize="11", constraint=str(constraint).lower(),
+                   tooltip=tips.get(relation.iri, relation.label))
 
 
-def child_node(size: float = 1.3) -> str:
-    return (f'  "{CHILD_NODE}" [id="{CHILD_NODE}" shape=circle width={size} fixedsize=true '
-            'style="filled,bold" fillcolor="#ffe9a8" color="#b8860b" penwidth=3 '
-            'label=<<FONT POINT-SIZE="16"><B>the child</B></FONT>>];')
+def child_node(graph: Digraph, size: float = 1.3) -> None:
+    graph.node(CHILD_NODE, '<<FONT POINT-SIZE="16"><B>the child</B></FONT>>', id=CHILD_NODE,
+               shape="circle", width=f"{size}", fixedsize="true", style="filled,bold",
+               fillcolor="#ffe9a8", color="#b8860b", penwidth="3")
 
 
 def legend_text() -> str:

@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
+from graphviz import Digraph
+
 from rolegraph.graph import lawtime
 from rolegraph.trainer import render
-from rolegraph.trainer.dot import esc
+from rolegraph.trainer.dot import esc, html_label
 from rolegraph.trainer.facts import FONT
 
 if TYPE_CHECKING:
@@ -150,33 +152,38 @@ def laws(analysis: Analysis, provisions: set[str]) -> str:
 
 
 class Canvas:
-    """Pinned DOT nodes: boxes, text and lines at absolute positions."""
+    """Pinned DOT nodes: boxes, text and lines at absolute positions on a page `height`
+    points high."""
 
-    def __init__(self) -> None:
-        self.lines: list[str] = []
+    def __init__(self, height: float) -> None:
+        self.graph = Digraph("timeline", graph_attr={
+            "bb": f"0,0,{WIDTH},{height:.0f}", "bgcolor": "white", "pad": "0",
+            "splines": "line", "outputorder": "edgesfirst"},
+            node_attr={"fontname": FONT, "fontsize": f"{SMALL}", "margin": "0"},
+            edge_attr={"fontname": FONT})
         self.count = 0
 
     def name(self) -> str:
         self.count += 1
         return f"n{self.count}"
 
-    def box(self, x: float, y: float, w: float, h: float, attrs: str) -> str:
+    def box(self, x: float, y: float, w: float, h: float, **attrs: str) -> str:
         """A node whose bottom-left corner is (x, y)."""
         name = self.name()
-        self.lines.append(f'  {name} [pos="{x + w / 2:.1f},{y + h / 2:.1f}!" '
-                          f'width={w / 72:.3f} height={h / 72:.3f} {attrs}];')
+        self.graph.node(name, pos=f"{x + w / 2:.1f},{y + h / 2:.1f}!", width=f"{w / 72:.3f}",
+                        height=f"{h / 72:.3f}", **attrs)
         return name
 
     def text(self, x: float, y: float, w: float, h: float, html: str,
              align: str = "LEFT") -> str:
         cell = (f'<TABLE BORDER="0" CELLPADDING="0" CELLSPACING="0"><TR><TD ALIGN="{align}" '
                 f'FIXEDSIZE="TRUE" WIDTH="{w:.0f}" HEIGHT="{h:.0f}">{html}</TD></TR></TABLE>')
-        return self.box(x, y, w, h, f'shape=plain label=<{cell}>')
+        return self.box(x, y, w, h, shape="plain", label=html_label(cell))
 
-    def line(self, x1: float, y1: float, x2: float, y2: float, attrs: str) -> None:
-        ends = [self.box(x, y, 0.1, 0.1, 'shape=point style=invis label=""')
+    def line(self, x1: float, y1: float, x2: float, y2: float, **attrs: str) -> None:
+        ends = [self.box(x, y, 0.1, 0.1, shape="point", style="invis", label="")
                 for x, y in ((x1, y1), (x2, y2))]
-        self.lines.append(f"  {ends[0]} -> {ends[1]} [dir=none {attrs}];")
+        self.graph.edge(*ends, dir="none", **attrs)
 
 
 def font(text: str, size: float = SMALL, bold: bool = False) -> str:
@@ -200,7 +207,7 @@ def to_dot(c: Chart) -> str:
     raised = MARKER * max(rows, default=0)  # room for markers set above their neighbours
     height = (MARGIN * 2 + 56 + 30 + raised + LANE * max(len(c.lanes), 1) + 28
               + LINE * (sum(len(n) for n in notes) + 1))
-    canvas = Canvas()
+    canvas = Canvas(height)
     top = height - MARGIN
     canvas.text(MARGIN, top - 22, WIDTH - 2 * MARGIN, 22, font(c.title, 16, bold=True))
     canvas.text(MARGIN, top - 40, WIDTH - 2 * MARGIN, 16, font(c.subtitle, TEXT))
@@ -219,11 +226,7 @@ def to_dot(c: Chart) -> str:
         for text in note:
             y -= LINE
             canvas.text(MARGIN, y, WIDTH - 2 * MARGIN, LINE, font(text))
-    return ("digraph timeline {\n"
-            f'  graph [bb="0,0,{WIDTH},{height:.0f}" bgcolor="white" pad=0 '
-            'splines=line outputorder=edgesfirst];\n'
-            f'  node [fontname="{FONT}" fontsize={SMALL} margin=0];\n'
-            f'  edge [fontname="{FONT}"];\n' + "\n".join(canvas.lines) + "\n}\n")
+    return str(canvas.graph.source)
 
 
 def x_of(c: Chart, day: date) -> float:
@@ -253,15 +256,15 @@ def draw_axis(canvas: Canvas, c: Chart, top: float, bottom: float, rows: list[in
     for year in years:
         x = x_of(c, date(year, 1, 1))
         canvas.text(x - 20, top + 2, 40, 12, font(str(year)), "CENTER")
-        canvas.line(x, top, x, bottom, 'color="#dddddd"')
+        canvas.line(x, top, x, bottom, color="#dddddd")
     for i, (turn, row) in enumerate(zip(c.turns, rows, strict=True), 1):
         x = x_of(c, turn.day)
-        canvas.line(x, top - 2, x, bottom, 'color="#888888" style=dashed')
+        canvas.line(x, top - 2, x, bottom, color="#888888", style="dashed")
         if row:
-            canvas.line(x, top + 16, x, top + 16 + MARKER * row, 'color="#888888"')
-        canvas.box(x - 7, top + 16 + MARKER * row, 14, 14,
-                   f'shape=circle fixedsize=true label="{i}" fontsize={SMALL} style=filled '
-                   'fillcolor="#fff0a0" color="#888888"')
+            canvas.line(x, top + 16, x, top + 16 + MARKER * row, color="#888888")
+        canvas.box(x - 7, top + 16 + MARKER * row, 14, 14, shape="circle", fixedsize="true",
+                   label=f"{i}", fontsize=f"{SMALL}", style="filled", fillcolor="#fff0a0",
+                   color="#888888")
 
 
 def draw_lane(canvas: Canvas, c: Chart, lane: Lane, y: float) -> None:
@@ -270,15 +273,14 @@ def draw_lane(canvas: Canvas, c: Chart, lane: Lane, y: float) -> None:
         lines = [lines[0], fitted(" ".join(lines[1:]), LABEL_WIDTH)]
     canvas.text(MARGIN, y, LABEL_WIDTH, LANE, "<BR ALIGN=\"LEFT\"/>".join(
         font(t) for t in lines) + '<BR ALIGN="LEFT"/>')
-    canvas.line(MARGIN, y, CHART_RIGHT, y, 'color="#eeeeee"')
+    canvas.line(MARGIN, y, CHART_RIGHT, y, color="#eeeeee")
     for bar in lane.bars:
         left, right = x_of(c, bar.start), x_of(c, bar.until or c.end)
         border, fill, style = STATED if bar.stated else INFERRED
         width = max(right - left, 2)
-        canvas.box(left, y + (LANE - BAR) / 2, width, BAR,
-                   f'shape=box fixedsize=true label="" style="filled,{style}" '
-                   f'fillcolor="{fill}" color="{border}" href="{esc(bar.href)}" '
-                   f'tooltip="{esc(bar.tooltip)}"')
+        canvas.box(left, y + (LANE - BAR) / 2, width, BAR, shape="box", fixedsize="true",
+                   label="", style=f"filled,{style}", fillcolor=fill, color=border,
+                   href=esc(bar.href), tooltip=bar.tooltip)
         text = fitted(bar.text + ("" if bar.until else " →"), width - 6)
         if text:
             canvas.text(left + 3, y + (LANE - BAR) / 2, width - 6, BAR, font(text))
@@ -289,8 +291,8 @@ def draw_legend(canvas: Canvas, y: float) -> float:
     x = MARGIN
     for (border, fill, style), words in ((STATED, "the law's words say so (stated)"),
                                          (INFERRED, "inferred from the law or a source")):
-        canvas.box(x, y + 3, 28, 11, f'shape=box fixedsize=true label="" '
-                   f'style="filled,{style}" fillcolor="{fill}" color="{border}"')
+        canvas.box(x, y + 3, 28, 11, shape="box", fixedsize="true", label="",
+                   style=f"filled,{style}", fillcolor=fill, color=border)
         canvas.text(x + 34, y, 200, 16, font(words))
         x += 230
     canvas.text(x, y, WIDTH - MARGIN - x, 16,
