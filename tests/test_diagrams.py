@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from graphviz import Digraph
 
 from rolegraph.analysis.coverage import slug
 from rolegraph.analysis.questions import Analysis
 from rolegraph.cli.main import main
 from rolegraph.trainer import diagrams, render
+from rolegraph.trainer.dottext import plain
 from rolegraph.vocab import UnknownName, entity
 
 REPO = Path(__file__).resolve().parents[1]
@@ -213,3 +215,16 @@ def test_changes_only_png_has_larger_type(output_dir: Path, analysis: Analysis, 
     output_dir.mkdir(parents=True, exist_ok=True)
     (output_dir / "compare-current-vs-care-review-2022-changes.png").write_bytes(
         render.render(diagrams.comparison_dot(short, facts.report), "png"))
+
+
+@pytest.mark.parametrize("text", ["a basis ending in a backslash \\", "<B>words, not markup</B>",
+                                  'a "quoted" word'])
+def test_plain_text_in_a_drawing_is_drawn_as_written(text: str) -> None:
+    """Tooltips come from the data (a council's own tree too): no text may end the DOT
+    string early or become an HTML-like label."""
+    graph = Digraph("t")
+    graph.node("n", "n", id="n", tooltip=plain(text))
+    svg = ET.fromstring(render.render(graph.source, "svg"))
+    titles = [a.get("{http://www.w3.org/1999/xlink}title")
+              for a in svg.iter("{http://www.w3.org/2000/svg}a")]
+    assert titles == [text]

@@ -3,11 +3,10 @@ pictures is render.py's job)."""
 
 from __future__ import annotations
 
-import html
-
 from graphviz import Digraph
 
 from rolegraph.analysis.coverage import CoverageReport, slug
+from rolegraph.trainer.dottext import esc, html_label, plain
 from rolegraph.trainer.facts import (
     BR,
     CELL_WIDTH,
@@ -28,17 +27,6 @@ from rolegraph.trainer.panels import (
 from rolegraph.trainer.relations import CHILD, CHILD_NODE, child_node, dot_edges, legend_text
 
 # --- DOT ----------------------------------------------------------------------------------------
-
-
-def esc(text: str) -> str:
-    """Text for an HTML-like label, or a URL (Graphviz copies a URL into the SVG as it is; a
-    plain tooltip it escapes itself, so tooltips go to graphviz.Digraph unescaped)."""
-    return html.escape(text, quote=True)
-
-
-def html_label(markup: str) -> str:
-    """An HTML-like label: graphviz.quoting passes a value in <...> through unquoted."""
-    return f"<{markup}>"
 
 
 def node_name(key: str) -> str:
@@ -249,7 +237,7 @@ def holders_column(column: Digraph, prefix: str, model_label: str, roles: list[S
         column.node(f"{prefix}--{slug(item.role)}", html_label(label),
                     id=f"{prefix}--role--{slug(item.role)}", shape=shape, style=style,
                     fillcolor=kind.fill, color=kind.border, penwidth="2",
-                    URL=esc(item.role), tooltip=item.label)
+                    URL=esc(item.role), tooltip=plain(item.label))
     if idle:
         text = BR.join(esc(x) for x in wrap("No function in this view: " + ", ".join(idle), 30))
         column.node(f"{prefix}--idle", html_label(text + BR), id=f"{prefix}--idle",
@@ -289,4 +277,5 @@ def holder_edge(graph: Digraph, ends: tuple[str, str], edge_id: str, basis: str,
     color = "#8a6d00" if contested else "#c05800" if changed else "#777777"
     width = 2.2 if changed or contested else 1.0
     style = "dashed" if contested else "solid"
-    graph.edge(*ends, id=edge_id, style=style, color=color, penwidth=f"{width}", tooltip=basis)
+    graph.edge(*ends, id=edge_id, style=style, color=color, penwidth=f"{width}",
+               tooltip=plain(basis))

@@ -15,7 +15,7 @@ from graphviz import Digraph
 
 from rolegraph.analysis.coverage import slug
 from rolegraph.analysis.diff import ModelDiff
-from rolegraph.trainer.dot import esc, html_label
+from rolegraph.trainer.dottext import esc, html_label, plain
 from rolegraph.trainer.facts import FONT, KINDS, Facts
 
 GAP, RETIRED = "no-holder", "retired"
@@ -89,7 +89,8 @@ def flows_dot(facts: Facts, diff: ModelDiff) -> str:
                    id=f"band--{slug(band.a)}--{slug(band.b)}",
                    penwidth=f"{1 + WIDTH_PER_FUNCTION * band.count:g}",
                    label=html_label(f"<B>{band.count}</B>"), fontsize="14", weight=f"{band.count}",
-                   tooltip=f"{role_name(facts, band.a)} → {role_name(facts, band.b)}: {names}")
+                   tooltip=plain(f"{role_name(facts, band.a)} → {role_name(facts, band.b)}: "
+                                 f"{names}"))
     return str(graph.source)
 
 

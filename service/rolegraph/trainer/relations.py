@@ -6,7 +6,6 @@ and carrying its legal basis (or source) in its tooltip. See docs/decisions/
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 from graphviz import Digraph
@@ -14,6 +13,7 @@ from rdflib import Graph
 
 from rolegraph.analysis.coverage import CoverageReport, slug
 from rolegraph.graph.rdf import select
+from rolegraph.trainer.dottext import esc, plain
 from rolegraph.vocab import RG
 
 FONT = "DejaVu Sans"  # as facts.FONT (facts imports this module)
@@ -117,11 +117,11 @@ def dot_edges(graph: Digraph, relations: list[Relation], tips: dict[str, str],
         if relation.confidence != "stated":
             style = "dotted"
         head = CHILD_NODE if relation.to_child else node[relation.target]
-        label = html.escape(edge_label(relation), quote=True)  # for an HTML-like <label>
+        label = esc(edge_label(relation))  # for an HTML-like <label>
         graph.edge(node[relation.source], head, id=f"rel--{slug(relation.iri)}", style=style,
                    color=colour, fontcolor=colour, penwidth="1.8", xlabel=f"<<B>{label}</B>>",
                    fontname=FONT, fontsize="11", constraint=str(constraint).lower(),
-                   tooltip=tips.get(relation.iri, relation.label))
+                   tooltip=plain(tips.get(relation.iri, relation.label)))
 
 
 def child_node(graph: Digraph, size: float = 1.3) -> None:

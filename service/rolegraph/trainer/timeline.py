@@ -15,7 +15,7 @@ from graphviz import Digraph
 
 from rolegraph.graph import lawtime
 from rolegraph.trainer import render
-from rolegraph.trainer.dot import esc, html_label
+from rolegraph.trainer.dottext import esc, html_label, plain
 from rolegraph.trainer.facts import FONT
 
 if TYPE_CHECKING:
@@ -280,7 +280,7 @@ def draw_lane(canvas: Canvas, c: Chart, lane: Lane, y: float) -> None:
         width = max(right - left, 2)
         canvas.box(left, y + (LANE - BAR) / 2, width, BAR, shape="box", fixedsize="true",
                    label="", style=f"filled,{style}", fillcolor=fill, color=border,
-                   href=esc(bar.href), tooltip=bar.tooltip)
+                   href=esc(bar.href), tooltip=plain(bar.tooltip))
         text = fitted(bar.text + ("" if bar.until else " →"), width - 6)
         if text:
             canvas.text(left + 3, y + (LANE - BAR) / 2, width - 6, BAR, font(text))
