@@ -159,8 +159,11 @@ def test_mermaid_draws_the_same_relations(facts: diagrams.Facts) -> None:
 def test_the_slide_centre_draws_the_relations(analysis: Analysis,
                                               facts: diagrams.Facts) -> None:
     roles = slides.role_slides(analysis, facts, "current")
-    dot = slides.centre_dot(facts, roles, "t", current(facts))
-    labels = re.findall(r'dir=forward.*label="([^"]+)"', dot)
+    svg = ET.fromstring(render.render(slides.centre_dot(facts, roles, "t", current(facts)),
+                                      "svg"))
+    ns = "{http://www.w3.org/2000/svg}"
+    labels = ["".join(t.text or "" for t in g.iter(f"{ns}text")) for g in svg.iter(f"{ns}g")
+              if g.get("id", "").startswith("rel--")]
     with_functions = {s.role for s in roles if s.lines}
     expected = [x for x in current(facts) if x.source in with_functions
                 and (x.to_child or x.target in with_functions)]

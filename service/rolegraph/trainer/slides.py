@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from graphviz import Graph, nohtml
 from rdflib import URIRef
 from rdflib.namespace import SKOS
 
@@ -19,6 +20,7 @@ from rolegraph.analysis.coverage import slug
 from rolegraph.graph import lawtime
 from rolegraph.trainer import render, timeline
 from rolegraph.trainer.diagrams import drawing
+from rolegraph.trainer.dottext import plain
 from rolegraph.trainer.facts import FONT, KINDS, Facts
 from rolegraph.trainer.relations import KIND_STYLE, Relation, edge_label, shown
 
@@ -71,31 +73,30 @@ def centre_dot(facts: Facts, slides: list[RoleSlide], title: str,
     """The child in the middle, each role of the model around them, with how many functions
     it holds for the child, and the relations between them (data/relations.ttl) as labelled
     arrows: a radial Graphviz layout (twopi)."""
-    lines = ["graph centre {", f'  graph [layout=twopi, ranksep=1.5, overlap=false, '
-             f'fontname="{FONT}", label="{quoted(title)}", labelloc=t, fontsize=22];',
-             f'  node [fontname="{FONT}", fontsize=20, style="filled", penwidth=2];',
-             f'  edge [fontname="{FONT}", fontsize=15, color="#777777"];',
-             '  child [label="the child", shape=circle, width=1.6, fixedsize=true, '
-             'fillcolor="#ffe9a8", color="#b8860b", fontsize=20, root=true];']
+    graph = Graph("centre", graph_attr={
+        "layout": "twopi", "ranksep": "1.5", "overlap": "false", "fontname": FONT,
+        "label": plain(title), "labelloc": "t", "fontsize": "22"},
+        node_attr={"fontname": FONT, "fontsize": "20", "style": "filled", "penwidth": "2"},
+        edge_attr={"fontname": FONT, "fontsize": "15", "color": "#777777"})
+    graph.node("child", "the child", shape="circle", width="1.6", fixedsize="true",
+               fillcolor="#ffe9a8", color="#b8860b", fontsize="20", root="true")
     for index, s in ring_order(slides, relations):
         kind = KINDS[s.kind]
         name = facts.roles[s.role].name if s.role in facts.roles else s.title
-        shape = "box, style=\"filled,rounded\"" if kind.style == "rounded" else "box"
-        label = "\\n".join(quoted(row) for row in wrap(name, 18))
-        lines.append(f'  r{index} [label="{label}\\n[{kind.tag}]", shape={shape}, '
-                     f'fillcolor="{kind.fill}", color="{kind.border}"];')
+        rounded = {"style": "filled,rounded"} if kind.style == "rounded" else {}
+        graph.node(f"r{index}", text_rows([*wrap(name, 18), f"[{kind.tag}]"]), shape="box",
+                   **rounded, fillcolor=kind.fill, color=kind.border)
         count = len(s.lines)
-        lines.append(f'  child -- r{index} [label="{count} function{"s" if count > 1 else ""}"];')
+        graph.edge("child", f"r{index}", f"{count} function{'s' if count > 1 else ''}")
     node = {s.role: f"r{i}" for i, s in enumerate(slides) if s.lines}
     for relation in shown(list(relations), set(node)):
         colour, style = KIND_STYLE.get(relation.kind, ("#555555", "solid"))
         head = "child" if relation.to_child else node[relation.target]
-        lines.append(f'  {node[relation.source]} -- {head} [dir=forward, color="{colour}", '
-                     f'fontcolor="{colour}", penwidth=2.5, '
-                     f'style="{style if relation.confidence == "stated" else "dotted"}", '
-                     f'label="{quoted(edge_label(relation))}"];')
-    lines.append("}")
-    return "\n".join(lines)
+        graph.edge(node[relation.source], head, plain(edge_label(relation)),
+                   id=f"rel--{slug(relation.iri)}", dir="forward", color=colour,
+                   fontcolor=colour, penwidth="2.5",
+                   style=style if relation.confidence == "stated" else "dotted")
+    return str(graph.source)
 
 
 def ring_order(slides: list[RoleSlide], relations: Sequence[Relation]
@@ -121,9 +122,9 @@ def ring_order(slides: list[RoleSlide], relations: Sequence[Relation]
     return [present[r] for r in order]
 
 
-def quoted(text: str) -> str:
-    """Text for a quoted DOT string."""
-    return text.replace("\\", "\\\\").replace('"', '\\"')
+def text_rows(rows: list[str]) -> str:
+    """Rows of plain text as one DOT label, a line each."""
+    return nohtml("\\n".join(plain(row) for row in rows))  # type: ignore[no-any-return]
 
 
 def wrap(text: str, width: int) -> list[str]:
