@@ -77,6 +77,27 @@ def test_integrity_violation_names_focus_node_and_file(built_tree: tuple[Path, P
     assert_last_good_kept(tree, state, good_id)
 
 
+def test_a_provision_is_not_in_force_before_what_inserted_it(
+        built_tree: tuple[Path, Path, str]) -> None:
+    """CA 1989 s.23CZB has no in-force date of its own; the section that inserted it (CSWA
+    2017 s.3) came into force on 1 April 2018, so a 2016 model cannot rest on it."""
+    tree, state, _ = built_tree
+    (tree / "data" / "models" / "zz-early.ttl").write_text("""
+@prefix rg: <https://w3id.org/rolegraph/def#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<https://w3id.org/rolegraph/id/assignment/csw-bill-2016--personal-adviser--too-early> a rg:Assignment ;
+    rdfs:label "cites a section inserted later"@en ;
+    rg:model <https://w3id.org/rolegraph/id/model/csw-bill-2016> ;
+    rg:role <https://w3id.org/rolegraph/id/role/personal-adviser> ;
+    rg:function <https://w3id.org/rolegraph/id/function/leaving-care-support> ;
+    rg:basis <http://www.legislation.gov.uk/id/ukpga/1989/41/section/23CZB> ;
+    rg:confidence "inferred" .
+""")
+    with pytest.raises(BuildError, match=r"23CZB, which was not in force on its model's date "
+                                         r"2016 \(in force only from 2018-04-01\)"):
+        build(tree, state)
+
+
 def test_assignment_without_citation_is_refused(built_tree: tuple[Path, Path, str]) -> None:
     tree, state, good_id = built_tree
     (tree / "data" / "models" / "zz-uncited.ttl").write_text("""
