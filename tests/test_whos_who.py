@@ -88,6 +88,19 @@ def test_every_role_shown_has_plain_words_and_no_figure_without_data(analysis: A
                     assert analysis.graph.value(node, RG.contactFrequency) is not None
 
 
+def test_plain_words_say_when_the_law_behind_them_has_not_started(analysis: Analysis) -> None:
+    """A child reading the 2026 Act's model must not take a duty not yet in force for one
+    they can ask for today: a function made only by prospective law says so."""
+    rows = list(analysis.graph.query("""SELECT ?f ?words WHERE {
+        ?f a rg:Function ; rg:plainDescription ?words .
+        FILTER EXISTS { ?f rg:createdBy ?any }
+        FILTER NOT EXISTS { ?f rg:createdBy ?p . FILTER NOT EXISTS { ?p rg:prospective true } }
+    }""", initNs={"rg": RG}))
+    assert rows  # the 2026 Act's Part 1 is prospective in the data
+    for function, words in rows:
+        assert "has not started yet" in str(words), function
+
+
 def test_no_legal_term_without_an_explanation(analysis: Analysis, facts: diagrams.Facts) -> None:
     for setting in SETTINGS:
         who = whoswho.whos_who(analysis, facts, setting, "current")
