@@ -13,7 +13,7 @@ from rdflib import Graph
 
 from rolegraph.analysis.coverage import CoverageReport, slug
 from rolegraph.graph.rdf import select
-from rolegraph.trainer.dottext import esc, plain
+from rolegraph.trainer.dottext import esc, html_label, plain
 from rolegraph.vocab import RG
 
 FONT = "DejaVu Sans"  # as facts.FONT (facts imports this module)
@@ -117,15 +117,16 @@ def dot_edges(graph: Digraph, relations: list[Relation], tips: dict[str, str],
         if relation.confidence != "stated":
             style = "dotted"
         head = CHILD_NODE if relation.to_child else node[relation.target]
-        label = esc(edge_label(relation))  # for an HTML-like <label>
         graph.edge(node[relation.source], head, id=f"rel--{slug(relation.iri)}", style=style,
-                   color=colour, fontcolor=colour, penwidth="1.8", xlabel=f"<<B>{label}</B>>",
+                   color=colour, fontcolor=colour, penwidth="1.8",
+                   xlabel=html_label(f"<B>{esc(edge_label(relation))}</B>"),
                    fontname=FONT, fontsize="11", constraint=str(constraint).lower(),
                    tooltip=plain(tips.get(relation.iri, relation.label)))
 
 
 def child_node(graph: Digraph, size: float = 1.3) -> None:
-    graph.node(CHILD_NODE, '<<FONT POINT-SIZE="16"><B>the child</B></FONT>>', id=CHILD_NODE,
+    graph.node(CHILD_NODE, html_label('<FONT POINT-SIZE="16"><B>the child</B></FONT>'),
+               id=CHILD_NODE,
                shape="circle", width=f"{size}", fixedsize="true", style="filled,bold",
                fillcolor="#ffe9a8", color="#b8860b", penwidth="3")
 
