@@ -98,6 +98,14 @@ def test_a_provision_is_not_in_force_before_what_inserted_it(
         build(tree, state)
 
 
+def test_a_role_has_one_short_label(built_tree: tuple[Path, Path, str]) -> None:
+    tree, state, _ = built_tree
+    with (tree / "data" / "roles.ttl").open("a") as handle:
+        handle.write('\nrole:ofsted rg:shortLabel "HMCI"@en .\n')  # it has "Ofsted" already
+    with pytest.raises(BuildError, match="at most one rg:shortLabel"):
+        build(tree, state)
+
+
 def test_assignment_without_citation_is_refused(built_tree: tuple[Path, Path, str]) -> None:
     tree, state, good_id = built_tree
     (tree / "data" / "models" / "zz-uncited.ttl").write_text("""

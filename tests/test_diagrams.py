@@ -14,9 +14,10 @@ from graphviz import Digraph
 from rolegraph.analysis.coverage import slug
 from rolegraph.analysis.questions import Analysis
 from rolegraph.cli.main import main
+from rolegraph.present.views import Site
 from rolegraph.trainer import diagrams, render
 from rolegraph.trainer.dottext import plain
-from rolegraph.vocab import UnknownName, entity
+from rolegraph.vocab import RG, UnknownName, entity
 
 REPO = Path(__file__).resolve().parents[1]
 MODELS = ["current", "csw-bill-2016", "fostering-stocktake-2018", "adcs-2018",
@@ -64,6 +65,17 @@ def test_model_svg_shows_its_roles_and_functions_and_nothing_it_excludes(
     for role in included - holding:
         assert facts.roles[role].label.split()[0] in notes
     assert "a_legend" in ids
+
+
+def test_a_role_goes_by_one_short_name_on_pages_and_drawings(analysis: Analysis,
+                                                               facts: diagrams.Facts) -> None:
+    """Its rg:shortLabel where the data gives one, else its label: "Ofsted", not "HMCI" on
+    the coverage page and "Ofsted" on the drawing; no guessing among its other names."""
+    site = Site(analysis)
+    short = {str(s): str(o) for s, o in analysis.graph.subject_objects(RG.shortLabel)}
+    assert "Ofsted" in short.values()
+    for iri, role in facts.roles.items():
+        assert role.name == site.short(iri) == short.get(iri, site.label(iri)), iri
 
 
 def test_no_iro_under_the_care_review(facts: diagrams.Facts) -> None:

@@ -105,6 +105,7 @@ class RG(DefinedNamespace):
     quoteFrom: URIRef
     contactFrequency: URIRef
     contactFrequencyBasis: URIRef
+    shortLabel: URIRef
     # plain words for a child (ontology/plain-words.ttl)
     plainName: URIRef
     plainDescription: URIRef

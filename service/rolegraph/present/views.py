@@ -93,12 +93,9 @@ class Site:
         return slug(str(node)) if str(node).startswith(ID) else str(node)
 
     def short(self, iri: str) -> str:
-        """A short name for tight spaces: an acronym for a role, a citation for a source."""
-        node = URIRef(iri)
-        alts = sorted((str(a) for a in self.graph.objects(node, SKOS.altLabel) if len(str(a)) >= 3),
-                      key=lambda a: (len(a), a))
-        if iri.startswith(ID + "role/") and alts:
-            return alts[0]
+        """A short name for tight spaces: a role's rg:shortLabel, a source's citation."""
+        if iri.startswith(ID + "role/") and (short := self.text(iri, RG.shortLabel)):
+            return short
         label = self.label(iri)
         if iri.startswith(ID + "source/") and ": " in label:
             return label.split(": ", 1)[0]

@@ -73,8 +73,9 @@ MARK_PRIORITY = ("gap", "contested", "moved", "shared", "retired", "new")
 # --- What the graph says about roles and functions --------------------------------------------
 
 ROLE_FACTS = """
-SELECT ?role ?org ?orgLabel ?court ?la ?ind WHERE {
+SELECT ?role ?short ?org ?orgLabel ?court ?la ?ind WHERE {
     ?role a rg:Role .
+    OPTIONAL { ?role rg:shortLabel ?short }
     OPTIONAL { ?role rg:employedBy ?org . OPTIONAL { ?org rdfs:label ?orgLabel }
                OPTIONAL { ?org a rg:Court . BIND(true AS ?court) } }
     OPTIONAL { ?role a rg:LocalAuthorityRole . BIND(true AS ?la) }
@@ -86,7 +87,6 @@ SELECT ?function ?notation ?setting WHERE {
     OPTIONAL { ?function skos:notation ?notation }
     OPTIONAL { ?function rg:appliesIn ?setting }
 }"""
-ALT_LABELS = "SELECT ?role ?alt WHERE { ?role a rg:Role ; skos:altLabel ?alt }"
 SETTINGS = "SELECT ?setting ?label WHERE { ?setting a rg:Setting ; rdfs:label ?label }"
 INCLUDED = "SELECT ?model ?role WHERE { ?model rg:includesRole ?role }"
 
@@ -97,7 +97,7 @@ class RoleFacts:
     label: str
     kind: str
     employer: str | None
-    short: str = ""  # a short name (skos:altLabel) for notes such as "moves to IRO"
+    short: str = ""  # its rg:shortLabel, for notes such as "moves to IRO"
 
     @property
     def name(self) -> str:
@@ -153,13 +153,8 @@ def collect(analysis: Analysis) -> Facts:
         known = roles.get(iri)
         if known is None or PRECEDENCE.index(kind) < PRECEDENCE.index(known.kind):
             employer = str(row.orgLabel) if row.orgLabel is not None else None
-            roles[iri] = RoleFacts(iri, report.roles.get(iri, slug(iri)), kind, employer)
-    alts: dict[str, list[str]] = {}
-    for row in select(graph, ALT_LABELS):
-        alts.setdefault(str(row.role), []).append(str(row.alt))
-    roles = {iri: RoleFacts(info.iri, info.label, info.kind, info.employer,
-                            short_name(alts.get(iri, [])))
-             for iri, info in roles.items()}
+            roles[iri] = RoleFacts(iri, report.roles.get(iri, slug(iri)), kind, employer,
+                                   str(row.short or ""))
     notation: dict[str, str] = {}
     settings: dict[str, set[str]] = {}
     for row in select(graph, FUNCTION_FACTS):
@@ -176,16 +171,6 @@ def collect(analysis: Analysis) -> Facts:
     setting_labels = {str(r.setting): str(r.label) for r in select(graph, SETTINGS)}
     return Facts(report, roles, functions, {m: frozenset(r) for m, r in included.items()},
                  setting_labels, relations_by_model(graph))
-
-
-def short_name(alternatives: list[str]) -> str:
-    """The shortest alternative label of five letters or more ("social worker", not "R"),
-    else the shortest of two or more ("IRO"), else none."""
-    for least in (5, 2):
-        fitting = sorted((a for a in alternatives if len(a) >= least), key=lambda a: (len(a), a))
-        if fitting:
-            return fitting[0]
-    return ""
 
 
 def known_iri(kind: str, name: str, known: list[str]) -> str:
