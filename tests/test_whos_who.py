@@ -131,6 +131,40 @@ def test_the_care_review_model_changes_who_is_there(analysis: Analysis) -> None:
     assert str(entity("role", "iro")) in today and str(entity("role", "iro")) not in review
 
 
+@pytest.mark.parametrize("model", ["care-review-2022", "law@2003-01-01"])
+@pytest.mark.parametrize("setting", SETTINGS)
+def test_a_model_without_an_iro_never_mentions_one(analysis: Analysis, setting: str,
+                                                    model: str) -> None:
+    """A role's description says who they are, not what they do: the council's once said
+    "It picks your IRO" on the pages of models that have no IRO."""
+    assert str(entity("role", "iro")) not in diagrams.collect(analysis.viewing([model])).included[
+        analysis.model(model)]
+    said = [s.text for s in page(analysis, setting, model).statements()]
+    assert not [text for text in said if re.search(r"\bIRO\b|reviewing officer", text)]
+
+
+@pytest.mark.parametrize("setting", SETTINGS)
+def test_help_sections_never_say_nobody_does_the_job(analysis: Analysis, setting: str) -> None:
+    """Where the data names no holder in this setting, the page says so and gives the free
+    lines of those who hold the job elsewhere under the model (care leavers and children in
+    court proceedings were told "No one has this job here")."""
+    who = page(analysis, setting, "current")
+    for here, lines in ((who.advocate, who.advocate_lines), (who.unhappy, who.unhappy_lines)):
+        assert here or lines, setting
+        assert not (here and lines)
+        assert all(line.trace.kind == "contact" and line.trace.cited for line in lines)
+    html = whoswho.page_html(who)
+    assert "No one has this job" not in html
+    assert ('<a href="tel:+448088005792">0808 800 5792</a>' in html) is any(
+        "0808 800 5792" in s.text for s in who.statements())
+
+
+def test_leaving_care_gives_the_advocacy_line(analysis: Analysis) -> None:
+    who = page(analysis, "leaving-care", "current")
+    assert not who.advocate and any("0808 800 5792" in s.text for s in who.advocate_lines)
+    assert whoswho.NOT_HERE in who.child_text()
+
+
 def test_page_has_landmarks_headings_and_an_adults_view(site_client: FlaskClient) -> None:
     child = site_client.get("/whos-who/childrens-home")
     assert child.status_code == 200 and child.mimetype == "text/html"

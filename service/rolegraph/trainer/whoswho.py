@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 from rdflib.term import Node
@@ -112,6 +113,9 @@ class WhosWho:
     advocate: list[Statement]
     unhappy: list[Statement]
     terms: list[Term]
+    # where nobody here holds those functions: the free lines of their holders elsewhere
+    advocate_lines: list[Statement] = field(default_factory=list)
+    unhappy_lines: list[Statement] = field(default_factory=list)
 
     @property
     def where(self) -> str:
@@ -128,7 +132,9 @@ class WhosWho:
             if person.contact:
                 yield person.contact
         yield from self.advocate
+        yield from self.advocate_lines
         yield from self.unhappy
+        yield from self.unhappy_lines
         for term in self.terms:
             yield Statement(f"{term.word}: {term.meaning}", term.trace)
 
@@ -141,7 +147,9 @@ class WhosWho:
                          else IT_DEPENDS)
             parts += [s.text for s in person.asks]
             parts.append(person.contact.text if person.contact else "")
-        parts += [s.text for s in (*self.advocate, *self.unhappy)]
+        for here, lines in ((self.advocate, self.advocate_lines),
+                            (self.unhappy, self.unhappy_lines)):
+            parts += [s.text for s in here] or [NOT_HERE, *(s.text for s in lines)]
         parts += [f"{t.word}. {t.meaning}" for t in self.terms]
         return " ".join(p for p in parts if p)
 
@@ -149,7 +157,12 @@ class WhosWho:
 INTRO = ("Lots of adults work with children in care. It can be hard to know who is who. This "
          "page tells you who they are, what they do for you and how to reach them.")
 IT_DEPENDS = "It depends."
-NOBODY = "No one has this job here."
+# Where the data names nobody in this setting: it says so, and not that nobody does the job.
+NOT_HERE = ("This page does not name anyone here who does this. "
+            "These free phone lines can still help you.")
+ASK_SOMEONE = "You can ask an adult you trust to help you find out."
+HOLDERS = """SELECT DISTINCT ?role WHERE {
+    ?a rg:model ?model ; rg:role ?role ; rg:function ?function } ORDER BY ?role"""
 
 
 def whos_who(analysis: Analysis, facts: Facts, setting: str, model: str) -> WhosWho:
@@ -184,6 +197,10 @@ def whos_who(analysis: Analysis, facts: Facts, setting: str, model: str) -> Whos
                      section(graph, label, by_function, ADVOCACY),
                      section(graph, label, by_function, UNHAPPY),
                      [])
+    if not result.advocate:
+        result.advocate_lines = lines_elsewhere(graph, label, m, ADVOCACY, included)
+    if not result.unhappy:
+        result.unhappy_lines = lines_elsewhere(graph, label, m, UNHAPPY, included)
     result.terms = terms(graph, label, result.child_text())
     return result
 
@@ -232,6 +249,16 @@ def section(graph: Graph, label: LabelOf, by_function: dict[str, list[tuple[str,
     return out + contacts
 
 
+def lines_elsewhere(graph: Graph, label: LabelOf, model: str, functions: tuple[str, ...],
+                    included: frozenset[str]) -> list[Statement]:
+    """The contacts (free lines) of whoever holds these functions under the model in any
+    setting: for a page whose setting has no holder of them in the data."""
+    roles = {str(row.role) for function in functions for row in select(
+        graph, HOLDERS, model=URIRef(model), function=entity("function", function))}
+    found = (contact_of(graph, label, role) for role in sorted(roles & included))
+    return list({c.text: c for c in found if c is not None}.values())
+
+
 def assignment_trace(graph: Graph, label: LabelOf, a: str, role: str, function: str,
                      confidence: str) -> Trace:
     node = URIRef(a)
@@ -273,18 +300,30 @@ def plain(graph: Graph, node: URIRef, prop: URIRef) -> str | None:
     return str(values[0]) if values else None
 
 
+PHONE = re.compile(r"\b0(\d{3}) (\d{3}) (\d{4})\b")  # a UK number as the services write it
+
+
+def phone_links(text: str) -> Markup:
+    """The text, HTML-escaped, with each phone number a tel: link (a tap rings it)."""
+    return Markup(PHONE.sub(lambda m: f'<a href="tel:+44{"".join(m.groups())}">{m[0]}</a>',
+                            str(escape(text))))
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
-    return Environment(loader=PackageLoader("rolegraph", "templates/whoswho"),
-                       autoescape=select_autoescape(["html"]), trim_blocks=True,
-                       lstrip_blocks=True)
+    env = Environment(loader=PackageLoader("rolegraph", "templates/whoswho"),
+                      autoescape=select_autoescape(["html"]), trim_blocks=True,
+                      lstrip_blocks=True)
+    env.filters["phone_links"] = phone_links
+    return env
 
 
 def page_html(who: WhosWho, view: str = "child", links: bool = True) -> str:
     """The page: the child's view, or with "adults" where each statement comes from.
     `links`: the links between the two views (off for print)."""
     return environment().get_template("page.html").render(
-        who=who, view=view, links=links, intro=INTRO, it_depends=IT_DEPENDS, nobody=NOBODY)
+        who=who, view=view, links=links, intro=INTRO, it_depends=IT_DEPENDS, not_here=NOT_HERE,
+        ask_someone=ASK_SOMEONE)
 
 
 def page_pdf(who: WhosWho, view: str = "child") -> bytes:
