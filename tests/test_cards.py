@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,17 @@ def test_iro_card_under_current(analysis: Analysis, facts: diagrams.Facts) -> No
                             if any(h.role == card.role for h in facts.holders(card.model, f)))
     removed = {slug(e.model) for e in card.elsewhere if e.summary.startswith("[REMOVED]")}
     assert "care-review-2022" in removed and "nagalro-2022" not in removed
+
+
+def test_the_datas_own_words_are_not_shown_as_a_quotation(analysis: Analysis,
+                                                         facts: diagrams.Facts) -> None:
+    """How often is the data's sentence, not the law's words: the IRO card showed it in
+    quotation marks followed by "— CPPCR 2010 reg 33", as if the regulation said it."""
+    card = cards.role_card(analysis, facts, "iro", "current")
+    html = unescape(cards.card_html([card]))
+    assert card.frequency
+    for sentence in card.frequency:
+        assert sentence.text in html and f"“{sentence.text}”" not in html
 
 
 def test_frequencies_are_quoted_from_the_data(analysis: Analysis,
