@@ -9,12 +9,14 @@ from rdflib import OWL, RDF, RDFS, Graph, URIRef
 from rdflib.namespace import SKOS
 
 from rolegraph import __version__
+from rolegraph.analysis.questions import Analysis
 from rolegraph.graph.snapshot import Snapshot
 from rolegraph.query.engine import Engine
 from rolegraph.vocab import ONTOLOGY, RG
 
 REPO = Path(__file__).resolve().parents[1]
 ID = "https://w3id.org/rolegraph/id/"
+LEG = "http://www.legislation.gov.uk/id/"
 CA1989 = "http://www.legislation.gov.uk/id/ukpga/1989/41"
 REG44 = "http://www.legislation.gov.uk/id/uksi/2015/541/regulation/44"
 MODELS = [
@@ -155,6 +157,20 @@ def test_every_answer_cites_a_basis_or_source(engine: Engine) -> None:
     assert uncited == []
     counts = engine.select("""SELECT ?m (COUNT(?a) AS ?n) WHERE { ?a rg:model ?m } GROUP BY ?m""")
     assert {r["m"] for r in counts} >= {f"{ID}model/{m}" for m in MODELS}
+
+
+def test_every_fact_names_its_source(engine: Engine, analysis: Analysis) -> None:
+    """DESIGN: facts carry dcterms:source. An assignment or relation that cites only law
+    has that law as its source (derived at build), and a page still names it once, as law."""
+    sourceless = engine.select("""SELECT ?fact WHERE { VALUES ?kind { rg:Assignment rg:Relation }
+        ?fact a ?kind FILTER NOT EXISTS { ?fact dcterms:source ?s } }""")
+    assert sourceless == []
+    example = f"{ID}assignment/current--iro--refer-to-cafcass"
+    cited = {r["s"] for r in engine.select(f"SELECT ?s WHERE {{ <{example}> dcterms:source ?s }}")}
+    assert f"{LEG}ukpga/1989/41/section/25B/3/a" in cited
+    for cell in analysis.report.cells.values():
+        for holder in cell.holders:
+            assert not set(holder.bases) & set(holder.sources), (cell, holder)
 
 
 def test_every_function_is_answered_under_every_model(engine: Engine) -> None:

@@ -192,7 +192,7 @@ def add_holders(rows: list[dict[str, str]], cells: dict[tuple[str, str], Cell]) 
                     role,
                     min(entry["confidence"]),
                     tuple(sorted(entry["bases"])),
-                    tuple(sorted(entry["sources"])),
+                    tuple(sorted(entry["sources"] - entry["bases"])),  # law once, as basis
                 )
             )
 

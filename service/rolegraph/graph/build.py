@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from rdflib import Graph, URIRef
+from rdflib.namespace import DCTERMS
 
 from rolegraph import __version__
 from rolegraph.graph import lawtime
@@ -27,7 +28,7 @@ DERIVATIONS = """
 CONSTRUCT {
     ?role rg:holds ?function . ?function rg:heldBy ?role .
     ?provision rg:creates ?f2 . ?law rg:establishes ?r2 . ?subject rg:subjectOf ?position .
-    ?r3 a rg:IndependentRole .
+    ?r3 a rg:IndependentRole . ?fact dcterms:source ?cited .
 } WHERE {
     { ?a rg:model <https://w3id.org/rolegraph/id/model/current> ;
          rg:role ?role ; rg:function ?function }
@@ -35,6 +36,10 @@ CONSTRUCT {
     UNION { ?r2 rg:establishedBy ?law }
     UNION { ?position rg:about ?subject }
     UNION { ?r3 rg:hasIndependence/rg:independenceKind rg:OfTheLocalAuthority }
+    # every fact names its source (DESIGN): an assignment or relation that cites only law
+    # has that law as its source
+    UNION { VALUES ?kind { rg:Assignment rg:Relation } ?fact a ?kind ; rg:basis ?cited
+            FILTER NOT EXISTS { ?fact dcterms:source [] } }
 }"""
 
 
@@ -112,7 +117,8 @@ def compile_tree(tree: SourceTree, progress: Progress) -> tuple[Graph, Graph, di
         inferred = reason(asserted + current, key=tree.content_hash()) + current
     except InconsistencyError as error:
         raise BuildError(str(error)) from error
-    derived = (asserted + inferred).query(DERIVATIONS, initNs={"rg": RG._NS}).graph
+    derived = (asserted + inferred).query(
+        DERIVATIONS, initNs={"rg": RG._NS, "dcterms": DCTERMS}).graph
     inferred += derived if derived is not None else Graph()
     inferred -= asserted
     done()

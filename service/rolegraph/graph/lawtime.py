@@ -73,10 +73,14 @@ def at(graph: Graph, day: date, model: URIRef | None = None) -> Graph:
     name = str(model).rsplit("/", 1)[1]
     out = Graph()
     roles = set()
+    in_model = name_of(model, day)
     for row in select(graph, VALID_AT, system=SYSTEM, day=Literal(day.isoformat())):
         role, function = str(row.role).rsplit("/", 1)[1], str(row.function).rsplit("/", 1)[1]
         target = URIRef(f"{ID}assignment/{name}--{role}--{function}")
         for prop, value in graph.predicate_objects(row.a):
+            if prop == RDFS.label:  # "IRO: ... (statutory system)" names the model it is in
+                value = Literal(str(value).replace(" (statutory system)", f" ({in_model})"),
+                                lang=getattr(value, "language", None))
             if prop not in PERIOD_ONLY:
                 out.add((target, prop, value))
         out.add((target, RG.model, model))
@@ -95,6 +99,11 @@ def at(graph: Graph, day: date, model: URIRef | None = None) -> Graph:
             if str(row.first) > day.isoformat():  # recorded only from a later date
                 out.add((model, RG.notRecorded, row.function))
     return out
+
+
+def name_of(model: URIRef, day: date) -> str:
+    """How an assignment's label names its model: "current law", or "the law on 1 June 2005"."""
+    return "current law" if model == CURRENT else f"the law on {day:%-d %B %Y}"
 
 
 def current(graph: Graph) -> Graph:
@@ -143,7 +152,8 @@ def timeline(graph: Graph, subject: str) -> list[Period]:
     return [Period(str(r.a), str(r.role), str(r.function), str(r["from"]),
                    str(r.until) if r.until else None, str(r.confidence),
                    tuple(sorted(str(r.bases).split())),  # GROUP_CONCAT's order is the
-                   tuple(sorted(str(r.sources).split())),  # graph's: sorted, every store alike
+                   # graph's: sorted, every store alike; law is named once, as the basis
+                   tuple(sorted(set(str(r.sources).split()) - set(str(r.bases).split()))),
                    str(r.quote) if r.quote else "")
             for r in select(graph, TIMELINE, system=SYSTEM, focus=focus, subject=URIRef(subject))]
 

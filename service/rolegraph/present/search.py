@@ -170,7 +170,10 @@ class SearchIndex:
         query = clean(text)
         limit = max(1, min(limit, MAX_RESULTS))
         words = [w.casefold() for w in query.split()]
-        scores = self._scores(words)
+        scores: dict[int, float] = {}
+        for spelling in variants(" ".join(words)):  # "section 25B" is also "s.25B"
+            for row, score in self._scores(spelling.split()).items():
+                scores[row] = max(score, scores.get(row, score))
         searched = query
         if not scores:
             fixed = self.corrected(words)

@@ -55,7 +55,10 @@ from rolegraph.present.records import (
     RoleView,
     href,
 )
-from rolegraph.vocab import RG, UnknownName, is_slug
+from rolegraph.vocab import PREFIXES, RG, UnknownName, is_slug
+
+# Terms of these are named by prefix where the graph gives them no label ("dcterms:source").
+STANDARD_VOCABULARIES = ("rdf", "rdfs", "owl", "xsd", "skos", "dcterms", "schema", "org", "prov")
 
 
 @dataclass
@@ -88,6 +91,9 @@ class Site:
             return str((english or labels)[0])
         if str(node).startswith(DEF):
             return str(node)[len(DEF):]
+        for prefix in STANDARD_VOCABULARIES:  # dcterms:source, not its whole IRI
+            if str(node).startswith(PREFIXES[prefix]):
+                return f"{prefix}:{str(node)[len(PREFIXES[prefix]):]}"
         if (day := lawtime.LAW_MODEL.search(str(node))) is not None:  # a law@DATE model
             return f"the law on {date.fromisoformat(day.group(1)):%-d %B %Y} (England)"
         return slug(str(node)) if str(node).startswith(ID) else str(node)

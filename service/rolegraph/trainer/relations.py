@@ -91,7 +91,7 @@ def relations_by_model(graph: Graph) -> dict[str, list[Relation]]:
         assert isinstance(bases, set) and isinstance(sources, set)
         out.setdefault(model, []).append(Relation(
             iri, str(item["label"]), str(item["from"]), str(item["to"]), str(item["kind"]),
-            str(item["confidence"]), tuple(sorted(bases)), tuple(sorted(sources)),
+            str(item["confidence"]), tuple(sorted(bases)), tuple(sorted(sources - bases)),
             str(item["quote"]), str(item["unverified"])))
     return {m: sorted(rs, key=lambda r: (list(KIND_STYLE).index(r.kind)
                                          if r.kind in KIND_STYLE else 99, r.source, r.target))
