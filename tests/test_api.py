@@ -94,6 +94,23 @@ def test_diff_needs_two_known_models(site_client: FlaskClient) -> None:
     assert site_client.get("/api/diff?a=current&b=utopia").status_code == 404
 
 
+def test_api_model_takes_the_law_on_a_date(site_client: FlaskClient) -> None:
+    """law@YYYY-MM-DD is a model name on /api/models/ as on /models/, /api/coverage and
+    /api/diff (it was 404 'no model' on the API alone)."""
+    answer = site_client.get("/api/models/law@2005-06-01")
+    assert answer.status_code == 200 and answer.mimetype == "application/json", answer.data[:300]
+    model = json.loads(answer.data)
+    assert model == json.loads(site_client.get("/models/law@2005-06-01", headers=JSON).data)
+    assert model["entity"]["ref"]["label"] == "the law on 1 June 2005 (England)"
+    assert model["entity"]["ref"]["iri"].endswith("/id/model/law-2005-06-01")
+    cells = json.loads(site_client.get("/api/coverage?model=law@2005-06-01").data)["cells"]
+    assert cells and {c["model"] for c in cells} == {"law-2005-06-01"}
+    for bad in ("law@1900-01-01", "law@2005-02-30"):
+        refused = site_client.get(f"/api/models/{bad}")
+        assert refused.status_code == 404 and refused.mimetype == "application/problem+json"
+        assert bad in json.loads(refused.data)["detail"]
+
+
 def test_design_paths_negotiate_json(site_client: FlaskClient) -> None:
     for path in ("/models", "/models/current", "/coverage", "/diff?a=current&b=adcs-2018"):
         answer = site_client.get(path, headers=JSON)

@@ -73,7 +73,7 @@ def models() -> Response:
 
 @bp.get("/api/models/<name>")
 def model(name: str) -> Response:
-    return to_json(site().model(name))
+    return to_json(site().viewing(name).model(name))  # law@YYYY-MM-DD too, as /models/...
 
 
 @bp.get("/api/coverage")
@@ -234,6 +234,8 @@ PROBLEM = {"description": "An RFC 9457 problem", "content": {
     "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 SLUG_PARAM = {"name": "slug", "in": "path", "required": True,
               "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$"}}
+# a model's name: its slug, or law@YYYY-MM-DD for the law on that date
+MODEL_NAME = {"type": "string", "pattern": r"^([a-z0-9][a-z0-9-]*|law@\d{4}-\d{2}-\d{2})$"}
 
 
 def one(kind: str, example: str, summary: str) -> dict[str, Any]:
@@ -277,8 +279,10 @@ OPENAPI: dict[str, Any] = {
                                            "coverage counts", "operationId": "listModels",
                                 "responses": {"200": json_ok("Models", {
                                     "type": "array", "items": {"type": "object"}})}}},
-        "/api/models/{slug}": one("model", "care-review-2022",
-                                  "A model: roles, assignments and coverage findings"),
+        "/api/models/{slug}": {"get": {
+            **one("model", "care-review-2022", "A model (a slug, or law@YYYY-MM-DD for the law "
+                  "on that date): roles, assignments and coverage findings")["get"],
+            "parameters": [{**SLUG_PARAM, "schema": MODEL_NAME, "example": "care-review-2022"}]}},
         "/api/coverage": {"get": {
             "summary": "The coverage matrix: one record per function and model",
             "operationId": "getCoverage",
@@ -301,9 +305,9 @@ OPENAPI: dict[str, Any] = {
             "operationId": "getDiff",
             "parameters": [
                 {"name": "a", "in": "query", "required": True,
-                 "schema": SLUG_PARAM["schema"], "example": "current"},
+                 "schema": MODEL_NAME, "example": "current"},
                 {"name": "b", "in": "query", "required": True,
-                 "schema": SLUG_PARAM["schema"], "example": "care-review-2022"}],
+                 "schema": MODEL_NAME, "example": "care-review-2022"}],
             "responses": {"200": json_ok("The diff", {"type": "object", "required": [
                 "a", "b", "changes", "provisions_to_amend"]}), "400": PROBLEM, "404": PROBLEM}}},
         "/api/timeline/{kind}/{slug}": {"get": {
