@@ -4,6 +4,7 @@ drawn time lines (web and CLI), checked against the analysis and lawtime.timelin
 from __future__ import annotations
 
 import io
+import json
 import re
 import unicodedata
 import xml.etree.ElementTree as ET
@@ -14,12 +15,15 @@ import pytest
 from click.testing import CliRunner
 from flask.testing import FlaskClient
 from pypdf import PdfReader
+from rdflib import RDFS, Graph, Literal, URIRef
 
 from rolegraph.analysis.coverage import slug
 from rolegraph.analysis.questions import Analysis
 from rolegraph.cli.main import main
 from rolegraph.graph import lawtime
+from rolegraph.graph.proposal import ProposalError
 from rolegraph.trainer import cards, diagrams
+from rolegraph.vocab import RG
 
 ID = "https://w3id.org/rolegraph/id/"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -114,6 +118,59 @@ def test_law_model_links_go_to_its_model_page(site_client: FlaskClient) -> None:
     assert site_client.get(f"/models/{BEFORE_IRO}").status_code == 200
 
 
+@pytest.mark.parametrize("path", [
+    "/models/{}", "/api/models/{}", "/api/coverage?model={}", "/api/diff?a={}&b=current",
+    "/diagrams/model/{}.dot", "/diagrams/model/current.dot?compare={}",
+    "/roles/iro/card?model={}", "/around?setting=childrens-home&model={}"])
+def test_the_law_on_a_date_goes_by_its_iri_slug_too(site_client: FlaskClient, path: str) -> None:
+    """law-YYYY-MM-DD (the slug of model/law-YYYY-MM-DD, the IRI outputs give) is the same
+    model name as law@YYYY-MM-DD wherever a model is named (it was refused)."""
+    by_slug = site_client.get(path.format(AFTER_IRO.replace("@", "-")))
+    by_name = site_client.get(path.format(AFTER_IRO))
+    assert by_name.status_code == 200
+    assert (by_slug.status_code, by_slug.mimetype) == (200, by_name.mimetype), by_slug.data[:300]
+    if by_name.mimetype == "application/json":
+        assert json.loads(by_slug.data) == json.loads(by_name.data)
+    else:
+        assert "the law on 1 January 2012" in by_slug.text
+
+
+def test_the_iri_of_the_law_on_a_date_dereferences(site_client: FlaskClient) -> None:
+    """Outputs name the law on a date by model/law-YYYY-MM-DD: people are sent on to its page
+    (303 See Other), RDF asks get its description; it was 404 in every format."""
+    models = json.loads(site_client.get("/api/models/law@2005-06-01").data)
+    iri = models["entity"]["ref"]["iri"]
+    assert iri == f"{ID}model/law-2005-06-01"
+    path = "/id/" + iri[len(ID):]
+    for headers in ({}, {"Accept": "text/html"}):
+        seen = site_client.get(path, headers=headers)
+        assert seen.status_code == 303 and seen.headers["Location"] == "/models/law@2005-06-01"
+        followed = site_client.get(seen.headers["Location"])
+        assert followed.status_code == 200 and "the law on 1 June 2005" in followed.text
+    jsonld = site_client.get(path + ".jsonld")
+    assert jsonld.status_code == 200 and jsonld.mimetype == "application/ld+json"
+    assert "the law on 1 June 2005 (England)" in json.dumps(json.loads(jsonld.data))
+    for suffix, headers in ((".ttl", {}), ("", {"Accept": "text/turtle"}), (".nt", {})):
+        answer = site_client.get(path + suffix, headers=headers)
+        assert answer.status_code == 200, (suffix, headers, answer.data[:300])
+        described = Graph().parse(data=answer.data, format="nt" if suffix == ".nt" else "turtle")
+        assert (URIRef(iri), RDFS.label, Literal("the law on 1 June 2005 (England)", lang="en")
+                ) in described
+        assert (URIRef(iri), RG.status, Literal("in force")) in described
+        assert any(described.subjects(RG.model, URIRef(iri)))  # its assignments
+
+
+def test_a_proposal_may_not_take_the_name_of_the_law_on_a_date(analysis: Analysis,
+                                                                tmp_path: Path) -> None:
+    for name, text in (("p.yaml", "slug: law-2005-06-01\nlabel: Mine\nbased_on: current\n"),
+                       ("p.ttl", "@prefix rg: <https://w3id.org/rolegraph/def#> .\n"
+                                 f"<{ID}model/law-2005-06-01> a rg:ReformModel .\n")):
+        proposal = tmp_path / name
+        proposal.write_text(text)
+        with pytest.raises(ProposalError, match="the law on a date"):
+            analysis.proposing(proposal)
+
+
 # --- bad law@ values: 404 for a date the law does not cover, 400 for a malformed name ---------
 
 def test_bad_law_dates(site_client: FlaskClient, analysis: Analysis) -> None:
@@ -137,6 +194,13 @@ def test_bad_law_dates(site_client: FlaskClient, analysis: Analysis) -> None:
         "/models/law@2005-13-01": 404,
         "/around?model=law@1900-01-01": 404,
         f"/around?model={after}": 404,
+        "/models/law-1991-10-13": 404,
+        "/api/models/law-2005-02-30": 404,
+        "/id/model/law-1900-01-01": 404,
+        "/id/model/law-2005-02-30.ttl": 404,
+        f"/id/model/{after.replace('@', '-')}": 404,
+        f"/id/model/{after.replace('@', '-')}.jsonld": 404,
+        "/diagrams/model/current.svg?compare=law-2005-6-1": 400,
     }
     for path, status in cases.items():
         answer = site_client.get(path)

@@ -4,7 +4,8 @@
 Children Act 1989 came into force, each with rg:validFrom (and rg:validUntil once it
 stopped). `model:current` is that system as at the data's rg:asOf date, materialised at
 build with the assignment IRIs integrators query; `law@YYYY-MM-DD` names the same cut at any
-other date. A role's or function's time line is read from the same assignments."""
+other date (as does `law-YYYY-MM-DD`, its IRI's slug: model/law-YYYY-MM-DD). A role's or
+function's time line is read from the same assignments."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from rolegraph.vocab import ID, RG
 SYSTEM = URIRef(f"{ID}model/statutory-system")
 CURRENT = URIRef(f"{ID}model/current")
 START = date(1991, 10, 14)  # the Children Act 1989 came into force
-LAW = re.compile(r"^law@(\d{4}-\d{2}-\d{2})$")
+# law@YYYY-MM-DD, or law-YYYY-MM-DD (the slug of the IRI outputs name it by): the same model
+LAW = re.compile(r"^law[@-](\d{4}-\d{2}-\d{2})$")
 LAW_MODEL = re.compile(r"/model/law-(\d{4}-\d{2}-\d{2})$")  # the IRI a law@ name becomes
 # what a period's assignment says, copied to the model at a date (not its period or model)
 PERIOD_ONLY = {RG.model, RG.validFrom, RG.validUntil}
@@ -40,8 +42,15 @@ class LawDateError(ValueError):
     """A law@DATE name that is not a date the statutory system covers."""
 
 
+def canonical(name: str) -> str:
+    """`law@YYYY-MM-DD` for either spelling of the law on a date; any other name as it is."""
+    match = LAW.match(name)
+    return f"law@{match.group(1)}" if match else name
+
+
 def parse(name: str, latest: date | None = None) -> date | None:
-    """The date of a `law@YYYY-MM-DD` model name (None if the name is not one)."""
+    """The date of a `law@YYYY-MM-DD` (or `law-YYYY-MM-DD`) model name (None if the name
+    is not one)."""
     match = LAW.match(name)
     if match is None:
         return None

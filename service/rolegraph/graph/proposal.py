@@ -15,6 +15,7 @@ import yaml
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SDO, SKOS
 
+from rolegraph.graph.lawtime import LAW_MODEL
 from rolegraph.graph.proposal_check import Checker, Known, Written
 from rolegraph.graph.rdf import select
 from rolegraph.graph.sources import SourceError, parse_turtle
@@ -60,6 +61,10 @@ def turtle_proposal(path: Path) -> Proposal:
     if len(models) > MAX_MODELS:
         raise ProposalError(str(path), [(None, f"{len(models)} models in one proposal; at "
                                          f"most {MAX_MODELS} are checked at once (split it)")])
+    dated = [m for m in models if LAW_MODEL.search(m)]
+    if dated:  # model/law-YYYY-MM-DD is the law on that date (graph/lawtime.py), not a proposal
+        raise ProposalError(str(path), [(None, f"<{m}> names the law on a date; choose "
+                                         "another IRI") for m in dated])
     unlabelled = [m for m in models if (URIRef(m), RDFS.label, None) not in triples]
     if unlabelled:  # the coverage report lists labelled models only (was a 500: KeyError)
         raise ProposalError(str(path), [(None, f"<{m}> needs an rdfs:label")

@@ -10,6 +10,7 @@ from typing import Any
 
 from rdflib import RDF, RDFS, Graph, URIRef
 
+from rolegraph.graph.lawtime import LAW
 from rolegraph.vocab import RG, entity, is_slug
 
 STATUSES = ("in force", "proposed", "rejected", "withdrawn")
@@ -114,6 +115,9 @@ class Checker:
             slug = "proposal"
         elif slug in self.known.models:
             self.fail("slug", f"slug '{slug}' is a shipped model; choose a new name")
+        elif LAW.match(slug):
+            self.fail("slug", f"slug '{slug}' names the law on a date (law@YYYY-MM-DD); "
+                              "choose a new name")
         if not isinstance(data.get("label"), str):
             self.fail("label", "'label' (a short title for the model) is required")
         if data.get("status", "proposed") not in STATUSES:

@@ -280,10 +280,12 @@ class Site:
         return [self.model_summary(m) for m in self.report.models]
 
     def viewing(self, name: str) -> Site:
-        """This site with model `name` added when it is law@YYYY-MM-DD (Analysis.viewing,
-        as diagrams and cards), else itself; a date the law does not cover is UnknownName."""
+        """This site with model `name` added when it is law@YYYY-MM-DD or law-YYYY-MM-DD
+        (Analysis.viewing, as diagrams and cards), else itself; a date the law does not cover
+        is UnknownName."""
         if not lawtime.LAW.match(name):
             return self
+        name = lawtime.canonical(name)  # law-YYYY-MM-DD is the same model
         if name not in self._seen:
             self._seen[name] = Site(self.analysis.viewing([name]))
             while len(self._seen) > 8:  # a few dates, not every date anyone asks for

@@ -118,7 +118,7 @@ class Outputs:
         """The analysis and facts with the law@DATE models among `names` added (as the CLI's
         `viewing`); a few are kept, since collecting facts takes a while. A date the
         statutory system does not cover is a 404, as on /diff."""
-        laws = tuple(sorted({n for n in names if lawtime.LAW.match(n)}))
+        laws = tuple(sorted({lawtime.canonical(n) for n in names if lawtime.LAW.match(n)}))
         if not laws:
             return self.analysis, self.facts
         with _lock:

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, request, url_for
 
 from rolegraph import config
+from rolegraph.graph import lawtime
 from rolegraph.present import law, reports
 from rolegraph.present.records import (
     DEF,
@@ -56,6 +57,8 @@ def entity(kind: str, name: str) -> Response:
     s = site()
     if kind not in KINDS:
         raise UnknownName(f"no kind '{kind}' (known: {', '.join(KINDS)})")
+    if kind == "model" and lawtime.LAW.match(slug):
+        return law_model(s, slug, suffix)
     if slug != slug.lower() and s.exists(f"{ID}{kind}/{slug.lower()}"):
         moved = Response(status=301)  # /id/role/IRO: one spelling of each IRI
         moved.headers["Location"] = f"/id/{kind}/{slug.lower()}{suffix}"
@@ -68,6 +71,21 @@ def entity(kind: str, name: str) -> Response:
         raise UnknownName(f"no {kind} '{slug}'", s.nearest(kind, slug))
     return negotiated(f"/id/{kind}/{slug}", suffix, lambda: law.description(s, iri),
                       lambda: entity_page(s, kind, slug, iri))
+
+
+def law_model(s: Site, name: str, suffix: str) -> Response:
+    """model/law-YYYY-MM-DD, the IRI outputs name the law on a date by: in RDF its
+    description (the model as viewed on that date), for people 303 See Other to its page
+    /models/law@YYYY-MM-DD. A date the law does not cover is 404 (UnknownName)."""
+    iri = s.analysis.model(name)  # the date checked, named as asked
+    view = s.viewing(name)
+    day = lawtime.canonical(name).removeprefix("law@")
+
+    def see_other() -> Response:
+        return Response(status=303, headers={"Location": f"/models/law@{day}"})
+
+    return negotiated(f"/id/model/law-{day}", suffix, lambda: law.description(view, iri),
+                      see_other)
 
 
 def entity_page(s: Site, kind: str, slug: str, iri: str) -> Response:
