@@ -15,7 +15,8 @@ from rdflib import RDF, Graph, URIRef
 from rdflib.namespace import OWL
 
 from rolegraph.analysis.questions import Analysis
-from rolegraph.vocab import RG
+from rolegraph.present.records import LEGISLATION, href, legislation_iri
+from rolegraph.vocab import RG, UnknownName
 
 ROLE_IRI = "https://w3id.org/rolegraph/id/role/iro"
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
@@ -159,6 +160,35 @@ def test_instrument_page_lists_its_provisions(site_client: FlaskClient) -> None:
     answer = site_client.get("/legislation/ukpga/1989/41", headers=BROWSER)
     assert answer.status_code == 200
     assert "/legislation/ukpga/1989/41/section/25B" in answer.text
+
+
+def test_every_provision_in_the_graph_has_a_page(site_client: FlaskClient,
+                                                 analysis: Analysis) -> None:
+    """Every legislation.gov.uk IRI the graph holds answers on its page, in HTML and Turtle
+    (FPR r.16.3, /legislation/uksi/2010/2955/rule/16.3, was 404 'not a legislation.gov.uk
+    identifier path': a dot in a segment)."""
+    iris = {str(x) for triple in analysis.graph for x in (triple[0], triple[2])
+            if str(x).startswith(LEGISLATION)}
+    assert f"{LEGISLATION}uksi/2010/2955/rule/16.3" in iris
+    broken = {}
+    for iri in sorted(iris):
+        path = href(iri)
+        assert path == "/legislation/" + iri[len(LEGISLATION):]
+        answer = site_client.get(path, headers=BROWSER)
+        if answer.status_code != 200 or answer.mimetype != "text/html":
+            broken[iri] = answer.status_code
+    assert not broken
+    turtle = site_client.get("/legislation/uksi/2010/2955/rule/16.3.ttl")
+    assert turtle.status_code == 200 and turtle.mimetype == "text/turtle"
+    assert any(Graph().parse(data=turtle.data, format="turtle").predicate_objects(
+        URIRef(f"{LEGISLATION}uksi/2010/2955/rule/16.3")))
+
+
+@pytest.mark.parametrize("path", ["uksi/2010/2955/rule/16..3", "uksi/2010/2955/rule/.3",
+                                  "uksi/2010/2955/rule/16.", "uksi/2010/2955/../../x"])
+def test_a_dot_only_inside_a_provision_segment(path: str) -> None:
+    with pytest.raises(UnknownName):
+        legislation_iri(path)
 
 
 # --- the pages ---------------------------------------------------------------------------------

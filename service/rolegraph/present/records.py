@@ -20,7 +20,8 @@ LEGISLATION_SITE = "https://www.legislation.gov.uk/"
 SCHEMA_URL = URIRef("https://schema.org/url")
 VANN_PREFIX = URIRef("http://purl.org/vocab/vann/preferredNamespacePrefix")
 KINDS = vocab.KINDS  # every kind of instance has a page
-LEGISLATION_PATH = re.compile(r"^[a-z]+/[0-9]{4}/[0-9]+(/[A-Za-z0-9-]+)*$")
+# type/year/number, then segments such as section/25B or rule/16.3 (a dot inside a segment only)
+LEGISLATION_PATH = re.compile(r"^[a-z]+/[0-9]{4}/[0-9]+(/[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*)*$")
 KEY_SETTINGS = ("foster-care", "childrens-home", "care-proceedings")
 
 

@@ -20,6 +20,7 @@ from rolegraph.present.records import (
     ID,
     KINDS,
     LEGISLATION,
+    LEGISLATION_PATH,
     Ref,
     href,
     legislation_iri,
@@ -114,6 +115,8 @@ def legislation(path: str) -> Response:
     """Provisions and instruments, keyed by their legislation.gov.uk identifier IRI."""
     bare, suffix = split_suffix(path)
     s = site()
+    if suffix and LEGISLATION_PATH.match(path) and s.exists(LEGISLATION + path):
+        bare, suffix = path, ""  # a provision whose number ends like a format suffix
     iri = legislation_iri(bare)
     if not s.exists(iri):
         raise UnknownName(f"no provision <{iri}> in the graph")
