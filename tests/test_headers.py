@@ -130,3 +130,18 @@ def test_no_https_redirect_on_plain_http(site_client: FlaskClient) -> None:
     response = site_client.get("/", base_url="http://example.org")
     assert response.status_code == 200
     assert "Location" not in response.headers
+
+
+@pytest.mark.parametrize("url", ["/api/roles", "/sparql", "/api/validate", "/id/role/iro"])
+def test_cors_preflight_offers_only_the_methods_served(site_client: FlaskClient,
+                                                      url: str) -> None:
+    """The service is read-only: a preflight allows GET, HEAD, POST and OPTIONS (it offered
+    PUT, PATCH and DELETE too, each then answered 405)."""
+    answer = site_client.options(url, headers={"Origin": "https://council.example",
+                                               "Access-Control-Request-Method": "POST"})
+    assert answer.status_code == 200
+    allowed = {m.strip() for m in answer.headers["Access-Control-Allow-Methods"].split(",")}
+    assert allowed == {"GET", "HEAD", "POST", "OPTIONS"}
+    assert answer.headers["Access-Control-Allow-Origin"] == "*"
+    for method in ("PUT", "PATCH", "DELETE"):
+        assert site_client.open(url, method=method).status_code == 405

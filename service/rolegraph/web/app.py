@@ -61,9 +61,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(data.bp)  # /data/ (the open release), "cite this" on every page
     app.register_blueprint(briefs.bp)  # /briefs/{a}/{b}.docx|pdf, /validate/brief.docx|pdf
     # One CORS policy for every answer (read-only, no credentials): CORS_ORIGINS may read
-    # (default any origin; never reflect origins with credentials).
+    # (default any origin; never reflect origins with credentials). A preflight offers only
+    # the methods the service answers (POST: /sparql and the checks of a proposal).
     CORS(app, origins=app.config[config.CORS_ORIGINS], expose_headers=["ETag"], max_age=86400,
-         send_wildcard=True)
+         send_wildcard=True, methods=CORS_METHODS)
     secure_headers(app)
     Compress(app)
     problems.register(app)
@@ -79,6 +80,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = AccessLog(app.wsgi_app)  # type: ignore[method-assign]
     return app
 
+
+# What a CORS preflight allows: the service is read-only (no PUT, PATCH or DELETE route).
+CORS_METHODS = ["GET", "HEAD", "POST", "OPTIONS"]
 
 # The Content-Security-Policy of every answer: the pages' scripts and styles come only from
 # /static/ (no inline script, no inline style, no eval; YASGUI included), nothing may frame
