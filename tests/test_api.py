@@ -182,6 +182,47 @@ def test_validate_refuses_bad_proposals(site_client: FlaskClient, body: bytes,
     assert answer.mimetype == "application/problem+json"
 
 
+BAD_TURTLE = "@prefix ex: <http://example.org/> .\n\nex:a ex:b ex:c ;\n    ex:d .\n"
+
+
+@pytest.mark.parametrize("path", ["/api/validate", "/validate"])
+@pytest.mark.parametrize("how", ["turtle", "curl -d @file", "pasted", "form field"])
+def test_bad_turtle_is_422_naming_the_parse_error(site_client: FlaskClient, path: str,
+                                                  how: str) -> None:
+    """Malformed Turtle is 422 with rdflib's reason and its line, however it is posted (a
+    form post with the file as its body, as curl -d sends one, was 400 'the proposal is
+    empty'), and the detail does not name the server's temporary file."""
+    posts = {"turtle": {"data": BAD_TURTLE, "content_type": "text/turtle"},
+             "curl -d @file": {"data": BAD_TURTLE,
+                               "content_type": "application/x-www-form-urlencoded"},
+             "pasted": {"data": {"text": BAD_TURTLE}, "content_type": "multipart/form-data"},
+             "form field": {"data": {"proposal": BAD_TURTLE},
+                            "content_type": "multipart/form-data"}}
+    answer = site_client.post(path, headers=JSON, **posts[how])
+    assert answer.status_code == 422, answer.data[:300]
+    assert answer.mimetype == "application/problem+json"
+    problem = json.loads(answer.data)
+    assert problem["type"].endswith("invalid-proposal")
+    assert problem["detail"] == "not valid Turtle: objectList expected"
+    assert problem["errors"] == [{"line": 4, "message": "not valid Turtle: objectList expected"}]
+    truncated = site_client.post(path, headers=JSON, data="@prefix ex: <http://e/> .\nex:a ex:b",
+                                 content_type="text/turtle")
+    assert truncated.status_code == 422
+    assert "ends in the middle of a statement" in json.loads(truncated.data)["detail"]
+
+
+def test_a_form_post_of_the_file_itself_is_checked(site_client: FlaskClient) -> None:
+    """curl -d @proposal.yaml (a form post whose body is the file) is the file, checked."""
+    answer = site_client.post("/api/validate", data=PROPOSAL.read_bytes(),
+                              content_type="application/x-www-form-urlencoded")
+    assert answer.status_code == 200, answer.data[:300]
+    assert {c["model"] for c in json.loads(answer.data)["cells"]} == {"council-advocate-pilot"}
+    for empty in (b"", b"text=", b"text=%20%20"):
+        refused = site_client.post("/api/validate", data=empty,
+                                   content_type="application/x-www-form-urlencoded")
+        assert refused.status_code == 400 and "empty" in json.loads(refused.data)["detail"]
+
+
 # --- serving --graph files: no snapshot, no pages; SPARQL still works -----------------------
 
 def test_pages_without_snapshot_are_503_problems(sparql_client: FlaskClient) -> None:

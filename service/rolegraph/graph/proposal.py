@@ -18,7 +18,7 @@ from rdflib.namespace import DCTERMS, PROV, SDO, SKOS
 from rolegraph.graph.lawtime import LAW_MODEL
 from rolegraph.graph.proposal_check import Checker, Known, Written
 from rolegraph.graph.rdf import select
-from rolegraph.graph.sources import SourceError, parse_turtle
+from rolegraph.graph.sources import SYNTAX_REASON, SourceError, parse_turtle
 from rolegraph.vocab import RG, entity
 
 MAX_MODELS = 20  # per Turtle proposal: checking grows ~15 ms a model; this bounds a check
@@ -53,8 +53,10 @@ def load_proposal(path: Path, graph: Graph) -> Proposal:
 def turtle_proposal(path: Path) -> Proposal:
     try:
         triples = parse_turtle(path)
-    except SourceError as error:
-        raise ProposalError(str(path), [(None, str(error))]) from error
+    except SourceError as error:  # the line and the reason, not the file's (temporary) name
+        cause = error.__cause__
+        line, reason = syntax_at(cause) if isinstance(cause, Exception) else (None, str(error))
+        raise ProposalError(str(path), [(line, f"not valid Turtle: {reason}")]) from error
     models = sorted(str(m) for m in triples.subjects(RDF.type, RG.ReformModel))
     if not models:
         raise ProposalError(str(path), [(None, "no rg:ReformModel in the file")])
@@ -70,6 +72,16 @@ def turtle_proposal(path: Path) -> Proposal:
         raise ProposalError(str(path), [(None, f"<{m}> needs an rdfs:label")
                                         for m in unlabelled])
     return Proposal(models, triples)
+
+
+def syntax_at(error: Exception) -> tuple[int | None, str]:
+    """The line (from 1, when rdflib says) and the reason of a Turtle parse error. rdflib
+    raises IndexError for text that stops in the middle of a statement."""
+    if isinstance(error, IndexError):
+        return None, "the text ends in the middle of a statement (a missing object or '.'?)"
+    line = getattr(error, "lines", None)
+    reason = SYNTAX_REASON.search(str(error))
+    return (line + 1 if isinstance(line, int) else None), reason.group(1) if reason else str(error)
 
 
 # YAML and JSON (JSON is YAML): keep the line of every key so errors can point at it.

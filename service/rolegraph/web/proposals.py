@@ -111,10 +111,13 @@ def wants_html() -> bool:
 
 def proposal_upload() -> tuple[bytes, str]:
     """The proposal's bytes (a multipart `proposal` file, the form's pasted `text`, or the
-    body) and its suffix."""
+    body: also a form post with neither field, as curl -d sends a file) and its suffix."""
     length = request.content_length
     if length is not None and length > PROPOSAL_MAX_BYTES:
         raise too_large()
+    # the body kept before the form is read, as the file itself may be the body of a form
+    # post: curl -d @file sends it as application/x-www-form-urlencoded
+    raw = request.get_data() if request.mimetype == "application/x-www-form-urlencoded" else b""
     upload = request.files.get("proposal")
     if upload is not None and upload.filename:
         data = upload.read(PROPOSAL_MAX_BYTES + 1)
@@ -122,7 +125,8 @@ def proposal_upload() -> tuple[bytes, str]:
         if suffix not in PROPOSAL_SUFFIXES:
             suffix = PROPOSAL_TYPES.get(upload.mimetype, ".yaml")
     elif request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        data = request.form.get("text", "").replace("\r\n", "\n").encode()
+        field = request.form.get("text", request.form.get("proposal"))  # or -F proposal=<file
+        data = raw if field is None else field.replace("\r\n", "\n").encode()
         suffix = sniff(data)
     else:
         data = request.get_data(cache=False)
