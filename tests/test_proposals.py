@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from flask.testing import FlaskClient
+from rdflib import URIRef
 
 from rolegraph.analysis.coverage import CoverageReport, slug
 from rolegraph.analysis.questions import Analysis
@@ -19,6 +20,7 @@ from rolegraph.cli.main import main
 from rolegraph.graph.proposal import ProposalError
 from rolegraph.graph.snapshot import Snapshot
 from rolegraph.graph.sources import shipped_tree
+from rolegraph.vocab import RG
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -280,3 +282,56 @@ def test_a_proposal_is_drawn_like_any_model(runner: CliRunner, state_dir: Path,
                                  "--format", "dot", "--state-dir", str(state_dir)])
     assert drawn.exit_code == 0, drawn.output
     assert drawn.stdout.startswith("digraph")
+
+
+# --- statuses: DESIGN's vocabulary, but "in force" is the law's own ---------------------------
+
+EXAMPLE = (REPO / "examples" / "proposal.yaml").read_text()
+
+
+@pytest.mark.parametrize("status", ["proposed", "enacted", "government policy", "rejected",
+                                    "withdrawn", "partly adopted"])
+def test_a_proposal_takes_any_status_but_in_force(site_client: FlaskClient, analysis: Analysis,
+                                                  tmp_path: Path, status: str) -> None:
+    text = re.sub(r"(?m)^status: .*$", f"status: {status}", EXAMPLE)
+    answer = site_client.post("/api/validate", data=text, content_type="application/yaml")
+    assert answer.status_code == 200, answer.data[:300]
+    proposal = tmp_path / "p.yaml"
+    proposal.write_text(text)
+    view, models = analysis.proposing(proposal)
+    assert [str(s) for s in view.graph.objects(URIRef(models[0]), RG.status)] == [status]
+
+
+def test_a_proposal_is_never_in_force(site_client: FlaskClient) -> None:
+    """"in force" is for the law's own models (model current, the statutory system): a
+    proposal saying so is refused, with why and the line (it was accepted)."""
+    text = re.sub(r"(?m)^status: .*$", "status: in force", EXAMPLE)
+    line = text.splitlines().index("status: in force") + 1
+    answer = site_client.post("/api/validate", data=text, content_type="application/yaml")
+    assert answer.status_code == 422 and answer.mimetype == "application/problem+json"
+    problem = json.loads(answer.data)
+    assert "only the law's own models are in force" in problem["detail"]
+    assert [e["line"] for e in problem["errors"]] == [line]
+    turtle = ("@prefix rg: <https://w3id.org/rolegraph/def#> .\n"
+              "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+              "<https://w3id.org/rolegraph/id/model/tiny> a rg:ReformModel ; "
+              'rdfs:label "Tiny"@en ; rg:status "in force" .\n')
+    answer = site_client.post("/api/validate", data=turtle, content_type="text/turtle")
+    assert answer.status_code == 422
+    assert "only the law's own models are in force" in json.loads(answer.data)["detail"]
+    for bad in ("law", "adopted", "[proposed]"):
+        refused = site_client.post("/api/validate", data=re.sub(
+            r"(?m)^status: .*$", f"status: {bad}", EXAMPLE), content_type="application/yaml")
+        assert refused.status_code == 422
+        assert "'status' must be one of: proposed, enacted" in json.loads(refused.data)["detail"]
+
+
+def test_the_template_and_docs_offer_the_statuses_a_proposal_may_take(
+        site_client: FlaskClient) -> None:
+    template = site_client.get("/validate/template.yaml").text
+    docs = (REPO / "docs" / "proposals.md").read_text()
+    row = next(r for r in docs.splitlines() if r.startswith("| `status` |"))
+    for status in ("proposed", "enacted", "government policy", "rejected", "withdrawn",
+                   "partly adopted"):
+        assert status in template and f"`{status}`" in row
+    assert "not `in force`" in row and 'not "in force"' in template

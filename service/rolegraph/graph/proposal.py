@@ -16,7 +16,7 @@ from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SDO, SKOS
 
 from rolegraph.graph.lawtime import LAW_MODEL
-from rolegraph.graph.proposal_check import Checker, Known, Written
+from rolegraph.graph.proposal_check import NOT_IN_FORCE, Checker, Known, Written
 from rolegraph.graph.rdf import select
 from rolegraph.graph.sources import SYNTAX_REASON, SourceError, parse_turtle
 from rolegraph.vocab import RG, entity
@@ -67,6 +67,11 @@ def turtle_proposal(path: Path) -> Proposal:
     if dated:  # model/law-YYYY-MM-DD is the law on that date (graph/lawtime.py), not a proposal
         raise ProposalError(str(path), [(None, f"<{m}> names the law on a date; choose "
                                          "another IRI") for m in dated])
+    in_force = [m for m in models
+                if any(str(s) == "in force" for s in triples.objects(URIRef(m), RG.status))]
+    if in_force:
+        raise ProposalError(str(path), [(None, f"<{m}>: {NOT_IN_FORCE}".replace(
+            "'status'", "rg:status")) for m in in_force])
     unlabelled = [m for m in models if (URIRef(m), RDFS.label, None) not in triples]
     if unlabelled:  # the coverage report lists labelled models only (was a 500: KeyError)
         raise ProposalError(str(path), [(None, f"<{m}> needs an rdfs:label")

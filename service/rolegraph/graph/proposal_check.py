@@ -13,7 +13,13 @@ from rdflib import RDF, RDFS, Graph, URIRef
 from rolegraph.graph.lawtime import LAW
 from rolegraph.vocab import RG, entity, is_slug
 
-STATUSES = ("in force", "proposed", "rejected", "withdrawn")
+# DESIGN's statuses but "in force": that is the law's own models only (model:current, the
+# statutory system, law@DATE; shapes/integrity.ttl OnlyTheLawInForce), and a proposal is not
+STATUSES = ("proposed", "enacted", "government policy", "rejected", "withdrawn",
+            "partly adopted")
+NOT_IN_FORCE = ("'status' cannot be \"in force\": only the law's own models are in force "
+                "(model current and the statutory system); a proposal is \"proposed\" or "
+                "another status")
 CONFIDENCES = ("stated", "inferred", "contested")
 KEYS = {
     "slug",
@@ -120,7 +126,10 @@ class Checker:
                               "choose a new name")
         if not isinstance(data.get("label"), str):
             self.fail("label", "'label' (a short title for the model) is required")
-        if data.get("status", "proposed") not in STATUSES:
+        status = data.get("status", "proposed")
+        if status == "in force":
+            self.fail("status", NOT_IN_FORCE)
+        elif status not in STATUSES:
             self.fail("status", f"'status' must be one of: {', '.join(STATUSES)}")
         base = data.get("based_on")
         if base is not None and base not in self.known.models:
