@@ -160,6 +160,20 @@ def test_the_iri_of_the_law_on_a_date_dereferences(site_client: FlaskClient) -> 
         assert any(described.subjects(RG.model, URIRef(iri)))  # its assignments
 
 
+def test_every_page_the_law_on_a_date_links_to_answers(site_client: FlaskClient) -> None:
+    """The API's record of the law on a date links its assignments
+    (/id/assignment/law-YYYY-MM-DD--role--function), each of which answers (they were 404)."""
+    record = site_client.get("/api/models/law@2005-06-01").text
+    links = set(re.findall(r'"href": "(/id/[^"]+)"', record))
+    assert any(link.startswith("/id/assignment/law-2005-06-01--") for link in links)
+    assert not {link: status for link in sorted(links)
+                if (status := site_client.get(link).status_code) not in (200, 303)}
+    turtle = site_client.get("/id/assignment/law-2005-06-01--cafcass-guardian--advise-court.ttl")
+    assert turtle.status_code == 200 and "law-2005-06-01" in turtle.text
+    refused = site_client.get("/id/assignment/law-1900-01-01--cafcass-guardian--advise-court")
+    assert refused.status_code == 404 and refused.mimetype == "application/problem+json"
+
+
 def test_a_proposal_may_not_take_the_name_of_the_law_on_a_date(analysis: Analysis,
                                                                 tmp_path: Path) -> None:
     for name, text in (("p.yaml", "slug: law-2005-06-01\nlabel: Mine\nbased_on: current\n"),

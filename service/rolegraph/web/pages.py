@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -47,6 +48,7 @@ bp = Blueprint("pages", __name__)
 log = logging.getLogger("rolegraph.pages")
 
 DEFAULT_DIFF = ("current", "care-review-2022")
+LAW_ASSIGNMENT = re.compile(r"^(law-\d{4}-\d{2}-\d{2})--")  # an assignment of the law on a date
 
 
 # --- entities ----------------------------------------------------------------------------------
@@ -60,6 +62,9 @@ def entity(kind: str, name: str) -> Response:
         raise UnknownName(f"no kind '{kind}' (known: {', '.join(KINDS)})")
     if kind == "model" and lawtime.LAW.match(slug):
         return law_model(s, slug, suffix)
+    if kind == "assignment" and (law_on := LAW_ASSIGNMENT.match(slug)) is not None:
+        s.analysis.model(law_on.group(1))  # 404 for a date the law does not cover
+        s = s.viewing(law_on.group(1))  # assignment:law-YYYY-MM-DD--role--function
     if slug != slug.lower() and s.exists(f"{ID}{kind}/{slug.lower()}"):
         moved = Response(status=301)  # /id/role/IRO: one spelling of each IRI
         moved.headers["Location"] = f"/id/{kind}/{slug.lower()}{suffix}"
