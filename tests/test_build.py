@@ -130,7 +130,7 @@ def test_owl_inconsistency_names_the_individual(built_tree: tuple[Path, Path, st
     code, output = build_cli(tree, state)
     assert code != 0
     assert "inconsistent (HermiT)" in output
-    assert "<https://w3id.org/rolegraph/id/organisation/cafcass> is both" in output
+    assert "data/organisations.ttl: <https://w3id.org/rolegraph/id/organisation/cafcass> is both" in output
     assert "rg:IndependentBody" in output and "rg:LocalAuthority" in output
     assert_last_good_kept(tree, state, good_id)
 

@@ -55,6 +55,16 @@ def test_example_proposal_is_checked_like_a_shipped_model(state: Path) -> None:
     assert cells["visit-childrens-home-monthly-and-report"]["holders"][0]["basis"]
 
 
+def test_cli_validate_checks_a_proposal_as_check_does(state: Path) -> None:
+    """DESIGN's CLI has `validate`; given a proposal it answers as `check` (and /validate)."""
+    proposal = REPO / "examples" / "proposal.yaml"
+    code, checked = check(state, proposal)
+    validated = CliRunner().invoke(main, ["validate", str(proposal), "--state-dir", str(state)])
+    assert validated.exit_code == code == 0
+    assert "council-advocate-pilot" in validated.output or "Council pilot" in validated.output
+    assert validated.output.splitlines()[-5:] == checked.splitlines()[-5:]
+
+
 def test_typo_in_a_role_slug_names_it_and_the_closest(state: Path, tmp_path: Path) -> None:
     before = data_fingerprint()
     text = (REPO / "examples" / "proposal.yaml").read_text()

@@ -28,6 +28,7 @@ PREFIXES: dict[str, str] = {
     "schema": "https://schema.org/",
     "org": "http://www.w3.org/ns/org#",
     "prov": "http://www.w3.org/ns/prov#",
+    "eli": "http://data.europa.eu/eli/ontology#",
 }
 
 

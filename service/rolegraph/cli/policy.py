@@ -149,11 +149,19 @@ def check_command(
 
 
 @click.command("validate")
+@click.argument("proposal", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--strict", is_flag=True, help="Also fail when a model leaves a function uncovered.")
 @source_option
 @state_option
-def validate_command(strict: bool, source: Path | None, state_dir: Path | None) -> None:
-    """Build (integrity and consistency) and summarise the coverage findings per model."""
+@click.pass_context
+def validate_command(context: click.Context, proposal: Path | None, strict: bool,
+                     source: Path | None, state_dir: Path | None) -> None:
+    """Build (integrity and consistency) and summarise the coverage findings per model;
+    given a PROPOSAL, check it as `rolegraph check` does (as /validate does on the web)."""
+    if proposal is not None:
+        context.invoke(check_command, proposal=proposal, fmt="table", output=None,
+                       source=source, state_dir=state_dir, store_url=None)
+        return
     analysis = load_analysis(source, state_dir)
     report = analysis.report
     rows = [

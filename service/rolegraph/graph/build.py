@@ -3,6 +3,7 @@ A failed build changes nothing."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -116,7 +117,7 @@ def compile_tree(tree: SourceTree, progress: Progress) -> tuple[Graph, Graph, di
     try:
         inferred = reason(asserted + current, key=tree.content_hash()) + current
     except InconsistencyError as error:
-        raise BuildError(str(error)) from error
+        raise BuildError(inconsistency_message(error, origin)) from error
     derived = (asserted + inferred).query(
         DERIVATIONS, initNs={"rg": RG._NS, "dcterms": DCTERMS}).graph
     inferred += derived if derived is not None else Graph()
@@ -155,6 +156,16 @@ def integrity(data: Graph, shapes: Graph, key: str) -> ValidationOutcome:
             _CHECKED.pop(next(iter(_CHECKED)))
         _CHECKED[key] = run_shapes(data, shapes)
     return _CHECKED[key]
+
+
+def inconsistency_message(error: InconsistencyError, origin: dict[URIRef, str]) -> str:
+    """HermiT's clashes, each with the file that describes the individual it names first."""
+    lines = ["the ontology and data are inconsistent (HermiT):"]
+    for clash in error.clashes:
+        named = re.match(r"<([^>]+)>", clash)
+        where = origin.get(URIRef(named.group(1)), "?") if named else "?"
+        lines.append(f"  - {where}: {clash}")
+    return "\n".join(lines)
 
 
 def integrity_message(outcome: ValidationOutcome, origin: dict[URIRef, str]) -> str:

@@ -234,7 +234,8 @@ class Site:
             return "local-authority", ("Employed by the local authority that looks after the child."
                                        + (stated + " Not independent of the authority itself."
                                           if stated else ""))
-        return "unclassified", ("Neither: no employer is recorded and the law does not bar local "
+        return "unclassified", ("Neither: no employer recorded for it is the local authority or "
+                                "an independent body, and the law read does not bar local "
                                 "authority staff, so the reasoner cannot classify it.")
 
     def role(self, name: str) -> RoleView:

@@ -39,7 +39,7 @@ KINDS = {
                         "#1b7a3a", "#d7eedc", "rounded", ("([", "])")),
     "court": Kind("court", "COURT", "the court", "#6a3d9a", "#e6dcf2", "rounded",
                   ("{{", "}}")),
-    "other": Kind("other", "OTHER", "employer not stated in the data", "#555555", "#eeeeee",
+    "other": Kind("other", "OTHER", "not classified in the data", "#555555", "#eeeeee",
                   "", ("[/", "/]")),
 }
 KIND_ORDER = list(KINDS)
