@@ -108,3 +108,16 @@ def test_the_check_results_download_as_xlsx(site_client: FlaskClient) -> None:
     matrix = book["Matrix"]
     assert [c.value for c in matrix[1]] == [
         "function", "Council pilot: advocates take the IRO's referral and escalation powers"]
+
+
+def test_the_diff_page_offers_its_workbook(site_client: FlaskClient) -> None:
+    """Policy teams export a diff as XLSX on the web, as they do the coverage matrix."""
+    page = site_client.get("/diff?a=law@2003-01-01&b=current").get_data(as_text=True)
+    assert '/diff.xlsx?a=law%402003-01-01&amp;b=current"' in page
+    answer = site_client.get("/diff.xlsx?a=law@2003-01-01&b=current")
+    assert answer.status_code == 200 and "attachment" in answer.headers["Content-Disposition"]
+    assert answer.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    changes = load_workbook(io.BytesIO(answer.data))["Changes"]
+    assert "refer the case to Cafcass" in [r[0] for r in changes.iter_rows(min_row=2,
+                                                                            values_only=True)]
+    assert site_client.get("/diff.xlsx?a=current&b=nope").status_code == 404

@@ -301,14 +301,18 @@ def timeline(kind: str, name: str) -> Response:
     return page("timeline.html", view=view, title=f"Time line: {view.subject.label}")
 
 
-@bp.get("/diff.<any(csv, md, json):fmt>")
+@bp.get("/diff.<any(csv, xlsx, md, json):fmt>")
 def diff_download(fmt: str) -> Response:
     s = site()
     a, b = diff_args()
     s.diff(a, b)
     result, report = s.analysis.diff(a, b), s.analysis.report_for([a, b])
+    body: str | bytes
     if fmt == "csv":
         body, media = reports.diff_csv(result, report), "text/csv"
+    elif fmt == "xlsx":
+        body = reports.diff_xlsx(result, report, served().version)
+        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     elif fmt == "md":
         body, media = reports.diff_markdown(result, report), "text/markdown"
     else:
