@@ -70,8 +70,8 @@ def turtle_proposal(path: Path) -> Proposal:
     in_force = [m for m in models
                 if any(str(s) == "in force" for s in triples.objects(URIRef(m), RG.status))]
     if in_force:
-        raise ProposalError(str(path), [(None, f"<{m}>: {NOT_IN_FORCE}".replace(
-            "'status'", "rg:status")) for m in in_force])
+        raise ProposalError(str(path), [
+            (None, f"<{m}>: {NOT_IN_FORCE.format(status='rg:status')}") for m in in_force])
     unlabelled = [m for m in models if (URIRef(m), RDFS.label, None) not in triples]
     if unlabelled:  # the coverage report lists labelled models only (was a 500: KeyError)
         raise ProposalError(str(path), [(None, f"<{m}> needs an rdfs:label")

@@ -17,9 +17,9 @@ from rolegraph.vocab import RG, entity, is_slug
 # statutory system, law@DATE; shapes/integrity.ttl OnlyTheLawInForce), and a proposal is not
 STATUSES = ("proposed", "enacted", "government policy", "rejected", "withdrawn",
             "partly adopted")
-NOT_IN_FORCE = ("'status' cannot be \"in force\": only the law's own models are in force "
+NOT_IN_FORCE = ("{status} cannot be \"in force\": only the law's own models are in force "
                 "(model current and the statutory system); a proposal is \"proposed\" or "
-                "another status")
+                "another status")  # {status}: how the proposal's format names the status
 CONFIDENCES = ("stated", "inferred", "contested")
 KEYS = {
     "slug",
@@ -128,7 +128,7 @@ class Checker:
             self.fail("label", "'label' (a short title for the model) is required")
         status = data.get("status", "proposed")
         if status == "in force":
-            self.fail("status", NOT_IN_FORCE)
+            self.fail("status", NOT_IN_FORCE.format(status="'status'"))
         elif status not in STATUSES:
             self.fail("status", f"'status' must be one of: {', '.join(STATUSES)}")
         base = data.get("based_on")

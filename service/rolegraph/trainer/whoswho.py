@@ -149,7 +149,10 @@ class WhosWho:
             parts.append(person.contact.text if person.contact else "")
         for here, lines in ((self.advocate, self.advocate_lines),
                             (self.unhappy, self.unhappy_lines)):
-            parts += [s.text for s in here] or [NOT_HERE, *(s.text for s in lines)]
+            if here:  # the words the page shows: the holders here, else the lines elsewhere
+                parts += [s.text for s in here]
+            else:
+                parts += [NOT_HERE, *(s.text for s in lines)] if lines else [ASK_SOMEONE]
         parts += [f"{t.word}. {t.meaning}" for t in self.terms]
         return " ".join(p for p in parts if p)
 
