@@ -11,7 +11,8 @@ from html.parser import HTMLParser
 import pyoxigraph as ox
 import pytest
 from flask.testing import FlaskClient
-from rdflib import RDF, Graph, URIRef
+from markupsafe import escape
+from rdflib import RDF, RDFS, Graph, URIRef
 from rdflib.namespace import OWL
 
 from rolegraph.analysis.questions import Analysis
@@ -54,6 +55,19 @@ def test_entity_gives_html_to_browsers_with_alternates(site_client: FlaskClient)
                           (".nt", "application/n-triples")):
         assert f'</id/role/iro{suffix}>; rel="alternate"; type="{media}"' in links
     assert "independent reviewing officer" in answer.text
+
+
+def test_each_text_value_is_its_own_definition(site_client: FlaskClient, analysis: Analysis) -> None:
+    """Two comments are two sentences, not one joined by '; ' (which read '.;')."""
+    rows = analysis.graph.query("""SELECT ?s WHERE { ?s rdfs:comment ?a, ?b .
+        FILTER (STRSTARTS(STR(?s), "https://w3id.org/rolegraph/id/assignment/") && ?a != ?b) }
+        LIMIT 1""")
+    (subject,) = next(iter(rows))
+    page = site_client.get(str(subject).replace("https://w3id.org/rolegraph", ""), headers=BROWSER)
+    assert page.status_code == 200
+    for comment in analysis.graph.objects(subject, RDFS.comment):
+        assert f"<dd>{escape(str(comment))}</dd>" in page.text
+    assert ".;" not in page.text
 
 
 @pytest.mark.parametrize("media", RDF_TYPES)

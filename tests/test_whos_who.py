@@ -11,6 +11,7 @@ import pytest
 import textstat
 from click.testing import CliRunner
 from flask.testing import FlaskClient
+from markupsafe import escape
 from pypdf import PdfReader
 from rdflib import URIRef
 
@@ -86,6 +87,18 @@ def test_every_role_shown_has_plain_words_and_no_figure_without_data(analysis: A
                 assert person.who.text == str(analysis.graph.value(node, RG.plainDescription))
                 if person.often is not None:  # a frequency only where the data has one
                     assert analysis.graph.value(node, RG.contactFrequency) is not None
+
+
+@pytest.mark.parametrize("setting", SETTINGS)
+def test_how_often_is_asked_only_where_the_data_answers(analysis: Analysis, setting: str) -> None:
+    """No heading answered by a shrug: "How often you will see them" only over a frequency."""
+    who = page(analysis, setting, "current")
+    html = whoswho.page_html(who)
+    answered = [p for p in who.people if p.often and not p.lives_with]
+    assert html.count("How often you will see them") == len(answered)
+    for person in answered:
+        assert f"<p>{escape(person.often.text)}</p>" in html
+    assert "It depends." not in html
 
 
 def test_plain_words_say_when_the_law_behind_them_has_not_started(analysis: Analysis) -> None:

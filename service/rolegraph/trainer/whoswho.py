@@ -143,8 +143,7 @@ class WhosWho:
         parts = [self.where + ".", INTRO]
         for person in self.people:
             parts += [person.name + ".", person.who.text, *(s.text for s in person.does)]
-            parts.append(person.often.text if person.often else "" if person.lives_with
-                         else IT_DEPENDS)
+            parts.append(person.often.text if person.often else "")
             parts += [s.text for s in person.asks]
             parts.append(person.contact.text if person.contact else "")
         for here, lines in ((self.advocate, self.advocate_lines),
@@ -159,7 +158,6 @@ class WhosWho:
 
 INTRO = ("Lots of adults work with children in care. It can be hard to know who is who. This "
          "page tells you who they are, what they do for you and how to reach them.")
-IT_DEPENDS = "It depends."
 # Where the data names nobody in this setting: it says so, and not that nobody does the job.
 NOT_HERE = ("This page does not name anyone here who does this. "
             "These free phone lines can still help you.")
@@ -325,7 +323,7 @@ def page_html(who: WhosWho, view: str = "child", links: bool = True) -> str:
     """The page: the child's view, or with "adults" where each statement comes from.
     `links`: the links between the two views (off for print)."""
     return environment().get_template("page.html").render(
-        who=who, view=view, links=links, intro=INTRO, it_depends=IT_DEPENDS, not_here=NOT_HERE,
+        who=who, view=view, links=links, intro=INTRO, not_here=NOT_HERE,
         ask_someone=ASK_SOMEONE)
 
 
