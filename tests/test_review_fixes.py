@@ -163,7 +163,7 @@ def test_the_childs_solicitor_is_appointed_under_section_41_3(engine: Engine) ->
 def test_the_care_review_diff_lists_the_provisions_its_removals_touch(analysis: Analysis) -> None:
     diff = analysis.diff("current", "care-review-2022")
     provisions = {a.provision.removeprefix(LEG) for a in diff.amendments}
-    assert {"ukpga/1989/41/section/25A", "ukpga/1989/41/section/25B", "uksi/2004/2187",
+    assert {"ukpga/1989/41/section/25A", "ukpga/1989/41/section/25B",
             "uksi/2015/541/regulation/44", "uksi/2010/959/part/8"} <= provisions
     # no false positives: the corporate parent keeps its own duties
     assert not provisions & {"ukpga/2017/16/section/1", "ukpga/1989/41/section/22"}
