@@ -140,6 +140,21 @@ def assert_no_broken_links(visit: Visit) -> None:
     assert not broken, broken
 
 
+def test_a_browser_asking_for_void_is_shown_the_data_page(visit: Visit,
+                                                           site_server: LiveServer) -> None:
+    """The query page links the VoID description: a browser following it lands on /data/
+    (a page), rather than being handed RDF to download."""
+    page = visit.page
+    page.goto(site_server.url + "/sparql")
+    page.get_by_role("link", name="/.well-known/void").click()
+    page.wait_for_url("**/data/")
+    assert page.locator("h1").inner_text() == "The data"
+    page.goto(site_server.url + "/.well-known/void")  # typed into the address bar
+    assert page.url == site_server.url + "/data/"
+    visit.collect()
+    assert not visit.errors, visit.errors
+
+
 def test_keyboard_reaches_main_content_first(visit: Visit, site_server: LiveServer) -> None:
     page = visit.page
     page.goto(site_server.url + "/coverage")

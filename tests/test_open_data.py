@@ -13,6 +13,7 @@ import warnings
 from pathlib import Path
 from urllib.parse import quote
 
+import pyoxigraph as ox
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -147,6 +148,48 @@ def test_void_links_every_dump_and_names_the_licence_and_version(site_client: Fl
     assert len(str(modified)) == 10  # an xsd:date: the data's as-at date
     for dump in dumps:
         assert site_client.get(dump.removeprefix("http://localhost")).status_code == 200
+
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+# VoID's RDF forms: Accept header -> the suffix naming the same form
+VOID_FORMS = {"text/turtle": ".ttl", "application/ld+json": ".jsonld",
+              "application/n-triples": ".nt", "application/rdf+xml": ".rdf"}
+
+
+def read_back(body: bytes, media: str) -> Graph:
+    """An RDF answer parsed by its media type (pyoxigraph: rdflib's JSON-LD parser warns
+    about its own ConjunctiveGraph)."""
+    triples = [q.triple for q in ox.parse(body, format=ox.RdfFormat.from_media_type(media))]
+    return Graph().parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
+
+
+def test_void_is_negotiated_like_every_rdf_document(site_client: FlaskClient) -> None:
+    """A browser is sent to the data page (not handed RDF/XML to download); programs get
+    the form they ask for, by Accept or suffix; any form will do: Turtle; none fits: 406."""
+    browser = site_client.get("/.well-known/void", headers={"Accept": BROWSER})
+    assert browser.status_code == 303 and browser.headers["Location"] == "/data/"
+    assert "Accept" in browser.headers["Vary"]
+    page = site_client.get("/.well-known/void", headers={"Accept": BROWSER},
+                           follow_redirects=True)
+    assert page.mimetype == "text/html" and "<h1>The data</h1>" in page.text
+    assert 'href="/.well-known/void.ttl"' in page.text
+    turtle = Graph().parse(data=site_client.get("/.well-known/void.ttl").data,
+                           format="turtle")
+    assert (URIRef("http://localhost/.well-known/void#dataset"),
+            URIRef(VOID + "sparqlEndpoint"), URIRef("http://localhost/sparql")) in turtle
+    for media, suffix in VOID_FORMS.items():
+        asked = site_client.get("/.well-known/void", headers={"Accept": media})
+        assert asked.status_code == 200 and asked.mimetype == media, media
+        assert asked.headers["Vary"].startswith("Accept")
+        assert isomorphic(read_back(asked.data, media), turtle), media
+        named = site_client.get("/.well-known/void" + suffix, headers={"Accept": BROWSER})
+        assert named.mimetype == media and named.data == asked.data, suffix
+        assert named.headers["Content-Location"] == "/.well-known/void" + suffix
+    for anything in ({}, {"Accept": "*/*"}):  # curl, and clients that send no Accept
+        assert site_client.get("/.well-known/void", headers=anything).mimetype == "text/turtle"
+    unknown = site_client.get("/.well-known/void", headers={"Accept": "application/x-nonsense"})
+    assert unknown.status_code == 406 and unknown.mimetype == "application/problem+json"
+    assert "text/turtle" in unknown.get_json()["detail"]
 
 
 def test_the_cli_writes_the_same_files(runner: CliRunner, state_dir: Path, tmp_path: Path,

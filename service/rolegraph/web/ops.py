@@ -9,21 +9,23 @@ from typing import Any
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
+from rdflib import Graph
 
 from rolegraph import config
 from rolegraph.query import safety
 from rolegraph.query.cache import AnswerCache
-from rolegraph.query.engine import FORMATS, GRAPH_FORMATS
 from rolegraph.web import problems, served
 from rolegraph.web.accesslog import note
 from rolegraph.web.data import void_lines as release_void_lines
 from rolegraph.web.problems import ProblemError
-from rolegraph.web.sparql import GRAPH_TYPES, VOID, best_of
+from rolegraph.web.respond import negotiated
+from rolegraph.web.sparql import VOID
 
 bp = Blueprint("ops", __name__)
 
 XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 DCTERMS = "http://purl.org/dc/terms/"
+VOID_PATH = "/.well-known/void"
 
 
 @bp.get("/health")
@@ -46,18 +48,23 @@ def ready() -> Response:
 
 
 @bp.get("/.well-known/void")
-def void() -> Response:
-    """A VoID description of the served dataset (RFC 5785 well-known location)."""
-    choice = best_of(GRAPH_TYPES)
-    if choice is None:
-        raise problems.not_acceptable("VoID is available as " + ", ".join(
-            f.media_type for f in GRAPH_FORMATS))
-    fmt = FORMATS[choice]
-    body = ox.serialize(void_triples(request.url_root), format=fmt.oxigraph,  # type: ignore[arg-type]
-                        prefixes={"void": VOID, "dcterms": DCTERMS})
-    response = Response(body, mimetype=fmt.media_type)
-    response.headers["Vary"] = "Accept"
-    return response
+@bp.get("/.well-known/void<any('.ttl', '.jsonld', '.nt', '.rdf'):suffix>")
+def void(suffix: str = "") -> Response:
+    """A VoID description of the served dataset (RFC 5785 well-known location), negotiated
+    as every RDF document here is (web/respond.py): Turtle, JSON-LD, N-Triples or RDF/XML
+    by Accept or suffix, Turtle when any form will do; a browser is sent on (303 See Other)
+    to /data/, the page that says the same for people, as the law on a date is to its page."""
+    return negotiated(VOID_PATH, suffix, lambda: void_graph(request.url_root),
+                      lambda: Response(status=303, headers={"Location": "/data/"}),
+                      rdf_first=True)
+
+
+def void_graph(root: str) -> Graph:
+    data = ox.serialize(void_triples(root), format=ox.RdfFormat.N_TRIPLES)
+    graph = Graph().parse(data=data, format="nt")
+    graph.bind("void", VOID)
+    graph.bind("dcterms", DCTERMS)
+    return graph
 
 
 def void_triples(root: str) -> list[ox.Triple]:

@@ -38,16 +38,20 @@ def page(template: str, status: int = 200, **context: Any) -> Response:
     return response
 
 
-def choose(suffix: str, json_too: bool = False) -> str:
-    """The media type to answer with: a file suffix wins, then Accept (406 if nothing fits)."""
+def choose(suffix: str, json_too: bool = False, rdf_first: bool = False) -> str:
+    """The media type to answer with: a file suffix wins, then Accept (406 if nothing fits).
+    A tie (`*/*`, no Accept) goes to HTML, or to Turtle for a document made for programs
+    (`rdf_first`: VoID); browsers name text/html, so they get HTML either way."""
     if suffix:
         if suffix not in SUFFIXES:
             raise problems.not_found(f"no '{suffix}' form (try {', '.join(SUFFIXES)})")
         return SUFFIXES[suffix]
-    offered = [HTML, *RDF_FORMATS, *RDF_ALIASES, "application/xhtml+xml"]
+    offered = ([*RDF_FORMATS, HTML] if rdf_first else [HTML, *RDF_FORMATS]) + [
+        *RDF_ALIASES, "application/xhtml+xml"]
     if json_too:
-        offered.insert(1, "application/json")
-    best = request.accept_mimetypes.best_match(offered) if request.accept_mimetypes else HTML
+        offered.insert(offered.index(HTML) + 1, "application/json")
+    best = (request.accept_mimetypes.best_match(offered) if request.accept_mimetypes
+            else offered[0])
     if best is None:
         raise problems.not_acceptable(
             f"this resource is available as {', '.join([HTML, *RDF_FORMATS])}")
@@ -84,9 +88,9 @@ def rdf_response(graph: Graph, media: str) -> Response:
 
 
 def negotiated(path: str, suffix: str, graph: Callable[[], Graph],
-               html: Callable[[], Response]) -> Response:
+               html: Callable[[], Response], rdf_first: bool = False) -> Response:
     """One resource in several forms: HTML for browsers, RDF by Accept or by suffix."""
-    media = choose(suffix)
+    media = choose(suffix, rdf_first=rdf_first)
     response = html() if media == HTML else rdf_response(graph(), media)
     response.headers["Vary"] = "Accept"
     response.headers["Link"] = ", ".join(
