@@ -91,3 +91,10 @@ def test_wrong_format_for_kind_is_a_clear_error(runner: CliRunner, state: Path) 
         main, ["query", "--state-dir", str(state), WHO, "--format", "turtle"]
     )
     assert result.exit_code != 0 and "does not fit a SELECT/ASK result" in result.output
+
+
+def test_a_store_that_does_not_answer_is_a_clear_error(runner: CliRunner) -> None:
+    """--store-url as `serve` takes it (answers from a real store: test_read_path.py)."""
+    result = runner.invoke(main, ["query", "--store-url", "http://127.0.0.1:9/sparql", WHO])
+    assert result.exit_code == 1
+    assert "the SPARQL store at http://127.0.0.1:9/sparql did not answer" in result.output

@@ -102,6 +102,47 @@ def test_every_cli_command_answers_the_same_from_a_remote_store(runner: CliRunne
         assert here.stdout == there.stdout, args
 
 
+WHO = ("SELECT ?role ?basis WHERE { ?a rg:model model:current ; "
+       "rg:function function:refer-to-cafcass ; rg:role ?role ; rg:basis ?basis } ORDER BY ?basis")
+IRO_FACTS = "CONSTRUCT { role:iro ?p ?o } WHERE { role:iro ?p ?o FILTER(!isBlank(?o)) }"
+QUERIES = [
+    ["query", WHO],  # a table, with prefixed names
+    ["query", WHO, "--format", "csv"],
+    ["query", WHO, "--format", "json"],
+    ["query", "ASK { role:iro rg:holds function:refer-to-cafcass }"],
+    ["query", "PREFIX role: <https://example.org/> SELECT ?x WHERE { BIND(role:x AS ?x) }"],
+    ["query", "SELEC ?x WHERE {}"],  # refused alike
+]
+
+
+@pytest.mark.slow
+def test_query_answers_the_same_from_a_remote_store(runner: CliRunner, store: Any,
+                                                    state_dir: Path) -> None:
+    """`rolegraph query --store-url` (the option and meaning of `serve --store-url`) answers
+    from the version the store serves as from the local snapshot, and only from it."""
+    for args in QUERIES:
+        here = runner.invoke(main, [*args, "--state-dir", str(state_dir)])
+        there = runner.invoke(main, [*args, "--store-url", store.query_url])
+        assert here.exit_code == there.exit_code, (args, here.output, there.output)
+        assert here.stdout == there.stdout, args
+        if here.exit_code:  # the same message, at the query's own line and column
+            refused = there.output.splitlines()[-1]
+            assert here.output.splitlines()[-1] == refused and "at 1:10" in refused, args
+    here = runner.invoke(main, ["query", IRO_FACTS, "--format", "nt", "--state-dir",
+                                str(state_dir)])
+    there = runner.invoke(main, ["query", IRO_FACTS, "--format", "nt"],
+                          env={"ROLEGRAPH_STORE_URL": store.query_url})  # as serve reads it
+    assert there.exit_code == 0, there.output
+    assert sorted(there.stdout.splitlines()) == sorted(here.stdout.splitlines())  # its order
+    assert len(there.stdout.splitlines()) > 10
+    control = runner.invoke(main, ["query", "--store-url", store.query_url, "SELECT * FROM "
+                                   "<https://w3id.org/rolegraph/graph/control> { ?s ?p ?o }"])
+    assert control.exit_code == 1 and "does not serve" in control.output  # versions unseen
+    update = runner.invoke(main, ["query", "--store-url", store.query_url,
+                                  "INSERT DATA { role:iro rg:holds role:iro }"])
+    assert update.exit_code == 1 and "read-only" in update.output
+
+
 def test_the_cli_reads_through_the_same_path(analysis: Any) -> None:
     """The CLI's analysis reads the embedded store (a snapshot loaded into pyoxigraph),
     not a parse of the snapshot's files."""

@@ -11,7 +11,7 @@ import click
 import pyoxigraph as ox
 
 from rolegraph import __version__
-from rolegraph.cli.options import say, source_option, state_option
+from rolegraph.cli.options import read_store_option, say, source_option, state_option
 from rolegraph.graph.build import BuildError, build, current_snapshot
 from rolegraph.graph.sources import SourceError
 from rolegraph.present.tables import solutions_table
@@ -103,17 +103,23 @@ def build_command(source: Path | None, state_dir: Path | None, force: bool) -> N
 )
 @source_option
 @state_option
+@read_store_option
 def query_command(
     text: str | None,
     query_file: IO[str] | None,
     fmt: str,
     source: Path | None,
     state_dir: Path | None,
+    store_url: str | None,
 ) -> None:
-    """Answer a SPARQL query against the current snapshot (common prefixes predeclared)."""
+    """Answer a SPARQL query against the current snapshot, or the version a SPARQL store
+    serves (--store-url); common prefixes predeclared."""
     if (text is None) == (query_file is None):
         raise click.UsageError("give the query as an argument or with -f FILE (one of them)")
     query = text if text is not None else query_file.read()  # type: ignore[union-attr]
+    if store_url:
+        click.echo(remote_answer(store_url, query, fmt).rstrip("\n"))
+        return
     engine = load_engine(source, state_dir)
     try:
         result = engine.query(query, prefixes=PREFIXES)
@@ -124,6 +130,31 @@ def query_command(
     except EngineError as error:
         raise click.ClickException(f"query refused: {error}") from error
     click.echo(output.rstrip("\n"))
+
+
+def remote_answer(store_url: str, query: str, fmt: str) -> str:
+    """The query answered from a SPARQL store as `serve --store-url` answers /sparql (read
+    only, the served version's graphs only, bounded as there by default), in `fmt`."""
+    from rolegraph.cli.options import served_store
+    from rolegraph.query.remote import RemoteRunner
+    from rolegraph.query.safety import QueryJob, Refusal
+
+    solutions: str | None
+    graph: str | None
+    if fmt == "table":  # a table is made from SPARQL JSON; a graph is shown as Turtle
+        solutions, graph = "json", "turtle"
+    else:
+        solutions, graph = (None, fmt) if FORMATS[fmt].for_graphs else (fmt, None)
+    store, version = served_store(store_url)
+    outcome = RemoteRunner(store, version, timeout=store.timeout).run(
+        QueryJob(query, solutions_format=solutions, graph_format=graph,
+                 prefixes=tuple(PREFIXES.items())))
+    if isinstance(outcome, Refusal):
+        raise click.ClickException(f"query refused: {outcome.message}")
+    if fmt == "table" and outcome.format == "json":
+        return table_or_default(ox.parse_query_results(outcome.body,
+                                                       format=ox.QueryResultsFormat.JSON))
+    return outcome.body.decode()
 
 
 def table_or_default(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> str:

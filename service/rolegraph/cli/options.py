@@ -11,6 +11,7 @@ import click
 if TYPE_CHECKING:
     from rolegraph.analysis.questions import Analysis
     from rolegraph.query.reader import Reader
+    from rolegraph.query.remote import RemoteStore, ServedVersion
 
 source_option = click.option(
     "--source",
@@ -28,8 +29,10 @@ state_option = click.option(
 read_store_option = click.option(
     "--store-url",
     default=None,
-    help="Read the version a SPARQL store serves (loaded with `rolegraph load`) instead of "
-         "the local snapshot; credentials from ROLEGRAPH_STORE_USER/_PASSWORD/_AUTH.",
+    envvar="ROLEGRAPH_STORE_URL",
+    help="Read the version a SPARQL store serves (its query endpoint; loaded with "
+         "`rolegraph load`) instead of the local snapshot, as `rolegraph serve --store-url` "
+         "does [env ROLEGRAPH_STORE_URL; credentials: ROLEGRAPH_STORE_USER/_PASSWORD/_AUTH].",
 )
 output_option = click.option(
     "-o",
@@ -74,25 +77,24 @@ def load_analysis(source: Path | None, state_dir: Path | None,
 
 def remote_reader(store_url: str) -> Reader:
     """The read path onto the version the store at `store_url` serves now."""
+    from rolegraph.query.reader import RemoteReader
+
+    return RemoteReader(*served_store(store_url))
+
+
+def served_store(store_url: str) -> tuple[RemoteStore, ServedVersion]:
+    """The store at `store_url`, opened as `rolegraph serve --store-url` opens it, and the
+    version it serves; a clear CLI error when it does not answer or serves none."""
     import os
 
     from rolegraph import config
-    from rolegraph.query.reader import RemoteReader
-    from rolegraph.query.remote import RemoteStore, StoreError, StoreSettings
+    from rolegraph.query.remote import StoreError, open_served
 
-    settings = StoreSettings.from_config({
-        config.STORE_URL: store_url,
-        config.STORE_AUTH: os.environ.get("ROLEGRAPH_STORE_AUTH", "basic")})
-    store = RemoteStore(settings)
     try:
-        version = store.served_version()
-    except StoreError as error:
-        raise click.ClickException(f"the store at {settings.where} did not answer: "
-                                   f"{error}") from error
-    if version is None:
-        raise click.ClickException(f"the store at {settings.where} serves no rolegraph "
-                                   "version yet: run `rolegraph load --store-url ...` first")
-    return RemoteReader(store, version)
+        return open_served({config.STORE_URL: store_url,
+                            config.STORE_AUTH: os.environ.get("ROLEGRAPH_STORE_AUTH", "basic")})
+    except (StoreError, ValueError) as error:  # ValueError: an unknown ROLEGRAPH_STORE_AUTH
+        raise click.ClickException(str(error)) from error
 
 
 def naming(analysis: Analysis, names: list[str]) -> tuple[Analysis, list[str]]:

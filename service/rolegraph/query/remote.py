@@ -274,6 +274,25 @@ def error_text(error: SPARQLWrapperException) -> str:
     return body.split("\nSPARQL query:")[0].strip()[:1000]
 
 
+def open_served(cfg: Mapping[str, Any]) -> tuple[RemoteStore, ServedVersion]:
+    """The store `cfg` names (STORE_URL, STORE_AUTH, credentials from the environment; queries
+    bounded by QUERY_TIMEOUT) and the version its pointer serves: how `rolegraph serve` and
+    every command with --store-url reach a store. StoreError, saying what to do, when it does
+    not answer or serves no version yet."""
+    settings = StoreSettings.from_config(cfg)
+    store = RemoteStore(settings, timeout=float(cfg.get(config.QUERY_TIMEOUT) or
+                                                config.DefaultConfig.QUERY_TIMEOUT))
+    try:
+        version = store.served_version()
+    except StoreError as error:
+        raise StoreError(f"the SPARQL store at {settings.where} did not answer: {error}",
+                         error.status) from error
+    if version is None:
+        raise StoreError(f"the SPARQL store at {settings.where} serves no rolegraph version "
+                         "yet: run `rolegraph load --store-url ...` first")
+    return store, version
+
+
 # --- answering a query ------------------------------------------------------------------
 
 class RemoteRunner:
@@ -298,10 +317,10 @@ class RemoteRunner:
             version = self.current()
         except StoreError as error:
             return self.failure(error)
-        if refusal := safety.screen(job.text, version.named_graphs, job.base_iri):
+        if refusal := safety.screen(job.text, version.named_graphs, job.base_iri, job.prefixes):
             return refusal
-        try:
-            form = EMPTY_STORE.query(job.text, base_iri=job.base_iri)
+        try:  # parsed here, so an error's line and column are the query's own
+            form = EMPTY_STORE.query(job.text, base_iri=job.base_iri, prefixes=dict(job.prefixes))
         except SyntaxError as error:
             return safety.classify_syntax_error(job.text, error)
         graph_form = isinstance(form, ox.QueryTriples)
@@ -311,7 +330,8 @@ class RemoteRunner:
             return Refusal(safety.NOT_ACCEPTABLE,
                            f"none of the accepted media types can carry {what}")
         defaults, named = self.dataset(job, version)
-        text = f"BASE <{job.base_iri}>\n{job.text}" if job.base_iri else job.text
+        prologue = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in job.prefixes)
+        text = (f"BASE <{job.base_iri}>\n" if job.base_iri else "") + prologue + job.text
         try:
             body, media_type = self.store.request(
                 text, accept=GRAPH_ACCEPT if graph_form else SOLUTIONS_ACCEPT,
@@ -340,7 +360,7 @@ class RemoteRunner:
         if job.default_graphs is not None or job.named_graphs is not None:
             defaults = [g for g in job.default_graphs or () if g in served]
             named = [g for g in job.named_graphs or () if g in served]
-        elif (clauses := dataset_clauses(job.text, job.base_iri or "")) is not None:
+        elif (clauses := dataset_clauses(job.text, job.base_iri or "", job.prefixes)) is not None:
             defaults, named = clauses
         else:
             defaults, named = [version.graph], sorted(served)
@@ -392,7 +412,8 @@ class RemoteRunner:
         pass
 
 
-def dataset_clauses(text: str, base: str) -> tuple[list[str], list[str]] | None:
+def dataset_clauses(text: str, base: str, prefixes: tuple[tuple[str, str], ...] = ()
+                    ) -> tuple[list[str], list[str]] | None:
     """The query's own FROM and FROM NAMED IRIs (None when it has neither). Only called
     after screening, which already refused graphs outside the served set."""
     if not safety.NEEDS_SCREENING.search(text):
@@ -405,7 +426,7 @@ def dataset_clauses(text: str, base: str) -> tuple[list[str], list[str]] | None:
     clauses = dict.get(query, "datasetClause") or []
     if not clauses:
         return None
-    iris = list(safety.dataset_iris(parsed, base))
+    iris = list(safety.dataset_iris(parsed, base, prefixes))
     defaults = [iri for clause, iri in zip(clauses, iris, strict=True)
                 if dict.get(clause, "default") is not None]
     named = [iri for clause, iri in zip(clauses, iris, strict=True)

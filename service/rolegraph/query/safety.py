@@ -55,12 +55,14 @@ class QueryJob:
     max_rows: int = 100_000
     max_bytes: int = 64 * 1024 * 1024
     base_iri: str | None = None  # relative IRIs resolve against it (the endpoint's URL)
+    # Prefixes declared for the query, its own declarations winning (`rolegraph query`'s)
+    prefixes: tuple[tuple[str, str], ...] = ()
 
     def key(self) -> tuple[object, ...]:
         """The job as a tuple of strings and numbers (which the garbage collector does not
         track): what makes two jobs' answers the same."""
         return (self.text, self.default_graphs, self.named_graphs, self.solutions_format,
-                self.graph_format, self.max_rows, self.max_bytes, self.base_iri)
+                self.graph_format, self.max_rows, self.max_bytes, self.base_iri, self.prefixes)
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,8 @@ class ResultTooLarge(Exception):
 # --- screening -------------------------------------------------------------------------
 
 def screen(text: str, served_graphs: frozenset[str] | None,
-           base_iri: str | None = None) -> Refusal | None:
+           base_iri: str | None = None,
+           prefixes: tuple[tuple[str, str], ...] = ()) -> Refusal | None:
     """Refuse SERVICE anywhere, and FROM / FROM NAMED naming a graph the dataset lacks
     (unless `served_graphs` is None: any graph name then reads as an empty graph).
 
@@ -105,7 +108,7 @@ def screen(text: str, served_graphs: frozenset[str] | None,
                        "endpoints (federated query is disabled).")
     if served_graphs is None:
         return None
-    outside = sorted(set(dataset_iris(parsed, base_iri or "")) - served_graphs)
+    outside = sorted(set(dataset_iris(parsed, base_iri or "", prefixes)) - served_graphs)
     if outside:
         return Refusal(DATASET, f"FROM / FROM NAMED names graphs this endpoint does not "
                        f"serve, and it never fetches graphs: {', '.join(outside)}")
@@ -123,11 +126,13 @@ def walk(node: Any) -> Iterator[CompValue]:
             yield from walk(item)
 
 
-def dataset_iris(parsed: Any, base: str = "") -> Iterator[str]:
-    """The IRIs of the query's FROM / FROM NAMED clauses, prefixed names and BASE resolved.
-    (dict.get, since CompValue.get answers a missing key with the key's own name.)"""
+def dataset_iris(parsed: Any, base: str = "",
+                 declared: tuple[tuple[str, str], ...] = ()) -> Iterator[str]:
+    """The IRIs of the query's FROM / FROM NAMED clauses, prefixed names (`declared` ones
+    too) and BASE resolved. (dict.get, since CompValue.get answers a missing key with the
+    key's own name.)"""
     prologue, query = parsed[0], parsed[1]
-    prefixes: dict[str, str] = {}
+    prefixes: dict[str, str] = dict(declared)
     for decl in prologue:
         if decl.name == "Base":
             base = urljoin(base, str(dict.get(decl, "iri")))
@@ -158,10 +163,11 @@ def classify_syntax_error(text: str, error: SyntaxError) -> Refusal:
 
 def evaluate(store: ox.Store, served_graphs: frozenset[str] | None, job: QueryJob) -> Outcome:
     """Screen, run and serialise one query, within the job's row and byte caps."""
-    if refusal := screen(job.text, served_graphs, job.base_iri):
+    if refusal := screen(job.text, served_graphs, job.base_iri, job.prefixes):
         return refusal
     try:
-        result = store.query(job.text, base_iri=job.base_iri, **dataset_arguments(job))
+        result = store.query(job.text, base_iri=job.base_iri, prefixes=dict(job.prefixes),
+                             **dataset_arguments(job))
     except SyntaxError as error:
         return classify_syntax_error(job.text, error)
     except (OSError, ValueError, RuntimeError) as error:  # e.g. an unknown custom function

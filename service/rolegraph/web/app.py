@@ -150,24 +150,12 @@ def load_served(cfg: Mapping[str, Any]) -> Served:
 
 def load_remote(cfg: Mapping[str, Any]) -> Served:
     """A remote SPARQL store: the version its pointer names, and a runner that forwards."""
-    from rolegraph.query.remote import (
-        RemoteRunner,
-        RemoteStore,
-        ServedVersion,
-        StoreError,
-        StoreSettings,
-    )
+    from rolegraph.query.remote import RemoteRunner, ServedVersion, StoreError, open_served
 
-    settings = StoreSettings.from_config(cfg)
-    store = RemoteStore(settings, timeout=float(cfg[config.QUERY_TIMEOUT]))
     try:
-        version = store.served_version()
+        store, version = open_served(cfg)
     except StoreError as error:
-        raise EngineError(f"the SPARQL store at {settings.where} did not answer: "
-                          f"{error}") from error
-    if version is None:
-        raise EngineError(f"the SPARQL store at {settings.where} serves no rolegraph version "
-                          "yet: run `rolegraph load --store-url ...` first")
+        raise EngineError(str(error)) from error
 
     def switch(new: ServedVersion) -> None:  # the loader switched versions: follow it
         served.version, served.named_graphs = new.id, new.named_graphs
