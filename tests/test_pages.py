@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from html.parser import HTMLParser
 
 import pyoxigraph as ox
@@ -139,6 +140,18 @@ def test_ontology_html_documents_every_class(site_client: FlaskClient) -> None:
     for term in ("rg:Role", "rg:Assignment", "rg:IndependentRole", "rg:includesRole"):
         assert term in answer.text
     assert 'id="Role"' in answer.text  # /def#Role anchors resolve
+
+
+@pytest.mark.parametrize("path", ["/def", "/id/role/iro", "/.well-known/void"])
+def test_every_alternate_a_document_names_is_served(site_client: FlaskClient, path: str) -> None:
+    """The Link header's alternates are promises: each answers in its media type."""
+    links = site_client.get(path, headers={"Accept": "text/turtle"}).headers["Link"]
+    alternates = [(target, media) for target, media in re.findall(
+        r'<([^>]+)>; rel="alternate"; type="([^"]+)"', links)]
+    assert len(alternates) >= 3
+    for target, media in alternates:
+        answer = site_client.get(target, headers={"Accept": media}, follow_redirects=True)
+        assert answer.status_code == 200 and answer.mimetype == media, (target, answer.status)
 
 
 @pytest.mark.parametrize("path,headers", [("/def.ttl", {}), ("/def", {"Accept": "text/turtle"})])

@@ -150,7 +150,7 @@ def jsonld_context() -> Response:
 
 
 @bp.get("/def")
-@bp.get("/def<any('.ttl', '.jsonld', '.nt'):suffix>")
+@bp.get("/def<any('.ttl', '.jsonld', '.nt', '.rdf'):suffix>")
 def ontology(suffix: str = "") -> Response:
     s = site()
     return negotiated("/def", suffix, lambda: law.ontology_graph(s),
