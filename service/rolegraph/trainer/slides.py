@@ -73,8 +73,12 @@ def centre_dot(facts: Facts, slides: list[RoleSlide], title: str,
     """The child in the middle, each role of the model around them, with how many functions
     it holds for the child, and the relations between them (data/relations.ttl) as labelled
     arrows: a radial Graphviz layout (twopi)."""
+    # twopi keeps only the boxes apart and puts each edge label at its edge's middle: sep
+    # leaves room round each box for the labels of arrows between neighbours, and splines
+    # route arrows round boxes, parted where two join the same roles (labels apart).
     graph = Graph("centre", graph_attr={
-        "layout": "twopi", "ranksep": "1.5", "overlap": "false", "fontname": FONT,
+        "layout": "twopi", "ranksep": "1.5", "overlap": "false", "sep": "+20",
+        "splines": "true", "fontname": FONT,
         "label": plain(title), "labelloc": "t", "fontsize": "22"},
         node_attr={"fontname": FONT, "fontsize": "20", "style": "filled", "penwidth": "2"},
         edge_attr={"fontname": FONT, "fontsize": "15", "color": "#777777"})
