@@ -137,6 +137,32 @@ def test_setting_filter_keeps_only_functions_in_that_setting(facts: diagrams.Fac
     assert str(entity("role", "cafcass-guardian")) not in view.boxes  # court only
 
 
+def test_a_setting_draws_only_the_roles_met_there(analysis: Analysis,
+                                                 facts: diagrams.Facts) -> None:
+    """A role the data says a child meets only in some settings (rg:meetsChildIn: the foster
+    carer in foster care) is drawn in those settings' diagrams and no other."""
+    meets: dict[str, set[str]] = {}
+    for who, met in analysis.graph.subject_objects(RG.meetsChildIn):
+        meets.setdefault(str(who), set()).add(str(met))
+    assert str(entity("role", "foster-carer")) in meets
+    drawn_where_met: set[str] = set()
+    for setting in facts.settings:
+        view = diagrams.model_view(facts, "current", setting=slug(setting))
+        both = diagrams.comparison(facts, analysis.diff("current", "care-review-2022"),
+                                   setting=slug(setting))
+        roles = set(view.boxes) | {s.role for s in both.left + both.right} | {
+            h.role for row in both.rows for h in row.before + row.after}
+        also = {name for b in view.boxes.values() for e in b.entries
+                for name in e.note.removeprefix("also: ").split(", ") if e.note}
+        for role, where in meets.items():
+            if setting in where:
+                drawn_where_met |= {role} & roles
+            else:
+                assert role not in roles, (slug(role), slug(setting))
+                assert facts.roles[role].name not in also, (slug(role), slug(setting))
+    assert str(entity("role", "foster-carer")) in drawn_where_met
+
+
 def test_role_filter_keeps_one_role(facts: diagrams.Facts) -> None:
     view = diagrams.model_view(facts, "current", role="advocate")
     assert list(view.boxes) == [str(entity("role", "advocate"))]

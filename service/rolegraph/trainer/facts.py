@@ -4,7 +4,7 @@ kinds each drawing uses (colour *and* a word, so it reads in black and white).""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from rolegraph.analysis.coverage import CoverageReport, Holder, slug
@@ -89,6 +89,7 @@ SELECT ?function ?notation ?setting WHERE {
 }"""
 SETTINGS = "SELECT ?setting ?label WHERE { ?setting a rg:Setting ; rdfs:label ?label }"
 INCLUDED = "SELECT ?model ?role WHERE { ?model rg:includesRole ?role }"
+MEETS = "SELECT ?role ?setting WHERE { ?role rg:meetsChildIn ?setting }"
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ class RoleFacts:
     kind: str
     employer: str | None
     short: str = ""  # its rg:shortLabel, for notes such as "moves to IRO"
+    meets: frozenset[str] = frozenset()  # rg:meetsChildIn: only there (empty: wherever)
 
     @property
     def name(self) -> str:
@@ -133,10 +135,17 @@ class Facts:
     def setting(self, name: str) -> str:
         return known_iri("setting", name, sorted(self.settings))
 
-    def holders(self, model: str, function: str) -> list[Holder]:
-        """Holders of `function` under `model` among the roles the model includes."""
+    def holders(self, model: str, function: str, setting: str | None = None) -> list[Holder]:
+        """Holders of `function` under `model` among the roles the model includes; with a
+        setting, those around the child there (a function of foster care and children's homes
+        is the foster carer's only in foster care: rg:meetsChildIn)."""
         included = self.included.get(model, frozenset())
-        return [h for h in self.report.cell(model, function).holders if h.role in included]
+        return [h for h in self.report.cell(model, function).holders if h.role in included
+                and (setting is None or self.around(h.role, setting))]
+
+    def around(self, role: str, setting: str) -> bool:
+        meets = self.roles[role].meets if role in self.roles else frozenset()
+        return not meets or setting in meets
 
     def citation(self, holder: Holder) -> str:
         return "; ".join(self.report.label(b) for b in holder.bases)
@@ -155,6 +164,10 @@ def collect(analysis: Analysis) -> Facts:
             employer = str(row.orgLabel) if row.orgLabel is not None else None
             roles[iri] = RoleFacts(iri, report.roles.get(iri, slug(iri)), kind, employer,
                                    str(row.short or ""))
+    meets: dict[str, set[str]] = {}
+    for row in select(graph, MEETS):
+        meets.setdefault(str(row.role), set()).add(str(row.setting))
+    roles = {iri: replace(r, meets=frozenset(meets.get(iri, ()))) for iri, r in roles.items()}
     notation: dict[str, str] = {}
     settings: dict[str, set[str]] = {}
     for row in select(graph, FUNCTION_FACTS):

@@ -76,7 +76,7 @@ def model_view(facts: Facts, model: str, role: str | None = None,
     retired: list[str] = []
     for function in in_view(facts, s):
         cell = report.cell(m, function)
-        holders = facts.holders(m, function)
+        holders = facts.holders(m, function, s)
         if r is not None and not any(h.role == r for h in holders):
             continue
         if cell.retired and not holders:
@@ -226,8 +226,8 @@ def comparison(facts: Facts, diff: ModelDiff, role: str | None = None,
     changes = {c.function: c for c in diff.changes}
     rows: list[Row] = []
     for function in in_view(facts, s):
-        before = tuple(facts.holders(diff.a, function))
-        after = tuple(facts.holders(diff.b, function))
+        before = tuple(facts.holders(diff.a, function, s))
+        after = tuple(facts.holders(diff.b, function, s))
         if r is not None and not any(h.role == r for h in before + after):
             continue
         if not before and not after and report.cell(diff.b, function).severity != "Violation":
