@@ -22,7 +22,7 @@ from rolegraph.analysis.questions import Analysis
 from rolegraph.cli.main import main
 from rolegraph.graph import lawtime
 from rolegraph.graph.proposal import ProposalError
-from rolegraph.trainer import cards, diagrams
+from rolegraph.trainer import cards, diagrams, timeline
 from rolegraph.vocab import RG
 
 ID = "https://w3id.org/rolegraph/id/"
@@ -272,6 +272,23 @@ def test_drawn_time_line_reads_on_a4_landscape(site_client: FlaskClient, kind: s
     assert "Time line of the" in reader.pages[0].extract_text()
     png = site_client.get(f"/timeline/{kind}/{name}.png")
     assert png.status_code == 200 and png.data.startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("kind,name", [("role", "iro"), ("function", "refer-to-cafcass"),
+                                       ("role", "local-authority")])
+def test_drawn_time_line_keeps_its_margins(site_client: FlaskClient, kind: str,
+                                           name: str) -> None:
+    """No text at the page's edge: the lanes' names and the notes start MARGIN in, the title
+    is below the top, and the page is as wide as the chart was laid out for."""
+    root = ET.fromstring(site_client.get(f"/timeline/{kind}/{name}.svg").data)
+    assert float(root.get("width", "0").removesuffix("pt")) == timeline.WIDTH
+    height = float(root.get("height", "0").removesuffix("pt"))
+    texts = list(root.iter(f"{SVG}text"))
+    assert texts
+    for text in texts:
+        x, y = float(text.get("x", "0")), height + float(text.get("y", "0"))  # y from the top
+        size = float(text.get("font-size", "0"))
+        assert x >= timeline.MARGIN - 1 and y - size > 0, "".join(text.itertext())
 
 
 def test_time_line_page_links_its_drawings(site_client: FlaskClient) -> None:

@@ -157,11 +157,12 @@ class Canvas:
 
     def __init__(self, height: float) -> None:
         self.graph = Digraph("timeline", graph_attr={
-            "bb": f"0,0,{WIDTH},{height:.0f}", "bgcolor": "white", "pad": "0",
+            "bb": f"0,0,{WIDTH},{height:.0f}", "bgcolor": "white", "pad": "0", "margin": "0",
             "splines": "line", "outputorder": "edgesfirst"},
             node_attr={"fontname": FONT, "fontsize": f"{SMALL}", "margin": "0"},
             edge_attr={"fontname": FONT})
         self.count = 0
+        self.height = height
 
     def name(self) -> str:
         self.count += 1
@@ -179,6 +180,14 @@ class Canvas:
         cell = (f'<TABLE BORDER="0" CELLPADDING="0" CELLSPACING="0"><TR><TD ALIGN="{align}" '
                 f'FIXEDSIZE="TRUE" WIDTH="{w:.0f}" HEIGHT="{h:.0f}">{html}</TD></TR></TABLE>')
         return self.box(x, y, w, h, shape="plain", label=html_label(cell))
+
+    def frame(self, bottom: float) -> None:
+        """Keep the margins: neato -n2 crops the page to its nodes (bb is not kept), so the
+        text at MARGIN touched the edge; two unseen points pin the corners, `bottom` (points)
+        MARGIN below the lowest text, as the estimated height leaves room to spare. (The
+        graph's margin is 0: a PDF would add its own half inch round these.)"""
+        for x, y in ((0, bottom - MARGIN), (WIDTH, self.height)):
+            self.box(x, y, 0.1, 0.1, shape="point", style="invis", label="")
 
     def line(self, x1: float, y1: float, x2: float, y2: float, **attrs: str) -> None:
         ends = [self.box(x, y, 0.1, 0.1, shape="point", style="invis", label="")
@@ -226,6 +235,7 @@ def to_dot(c: Chart) -> str:
         for text in note:
             y -= LINE
             canvas.text(MARGIN, y, WIDTH - 2 * MARGIN, LINE, font(text))
+    canvas.frame(y)
     return str(canvas.graph.source)
 
 
