@@ -319,3 +319,23 @@ def test_cli_draws_a_time_line(runner: CliRunner, tmp_path: Path, state_dir: Pat
                 ["--role", "iro", "--format", "pdf"]):
         refused = runner.invoke(main, ["timeline", *bad, "--state-dir", str(state_dir)])
         assert refused.exit_code == 2, (bad, refused.output)
+
+
+@pytest.mark.parametrize("name", ["iro", "local-authority", "registered-person"])
+def test_a_turn_says_out_of_force_only_of_law_the_data_ends(analysis: Analysis,
+                                                            name: str) -> None:
+    """A basis a role stops citing is not, for that alone, out of force (SI 2004/2187 after
+    2011 was said to be): "out of force" only for law with an rg:inForceUntil by that day."""
+    periods = lawtime.timeline(analysis.graph, f"{ID}role/{name}")
+    label = analysis.report.label
+    said = {t.day: t.text for t in timeline.turns(analysis, periods, is_role=True)}
+    for day, text in said.items():
+        out = re.search(r"out of force: (.*?)(?:; (?:no longer cited|begins|carries|ends)|$)",
+                        text)
+        dropped = {b for p in periods if p.valid_until == day.isoformat() for b in p.bases} - {
+            b for p in periods if p.valid_from == day.isoformat() for b in p.bases}
+        for basis in dropped:
+            words = re.sub(r" \(\d{4}-\d{4}\)$", "", label(basis))
+            if not lawtime.out_of_force_by(analysis.graph, basis, day):
+                assert not out or words not in out[1], (day, words)
+                assert words in text  # said, as no longer cited

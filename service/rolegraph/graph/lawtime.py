@@ -180,3 +180,13 @@ def amended_by(graph: Graph, provision: str) -> dict[str, str]:
         key = "inserted" if row.how == RG.insertedBy else "repealed"
         found.setdefault(key, str(row.by))
     return found
+
+
+UNTIL = "SELECT ?until WHERE { ?provision rg:partOf* ?part . ?part rg:inForceUntil ?until }"
+
+
+def out_of_force_by(graph: Graph, provision: str, day: date) -> bool:
+    """Whether the data says a provision (or what it is part of) ceased by `day`: a basis a
+    model stops citing has not, for that alone, gone out of force."""
+    return any(str(row.until) <= day.isoformat()
+               for row in select(graph, UNTIL, provision=URIRef(provision)))

@@ -26,7 +26,7 @@ FORMATS = ("svg", "pdf", "png")
 # so a chart that fits it is never scaled down and its 9 pt stays 9 pt on paper.
 WIDTH, MARGIN, LABEL_WIDTH = 792, 18, 196
 CHART_LEFT, CHART_RIGHT = MARGIN + LABEL_WIDTH + 8, WIDTH - MARGIN - 10
-LANE, BAR, LINE, MARKER = 26, 17, 12.5, 15
+LANE, BAR, LINE, MARKER = 25, 17, 12.5, 15
 SMALL, TEXT = 9, 10  # the smallest text anywhere, and body text
 CHAR = 0.56  # DejaVu Sans' mean advance per point of size: how much text a bar has room for
 NOTE_CHARS = int((WIDTH - 2 * MARGIN - 24) / (SMALL * CHAR))
@@ -114,11 +114,14 @@ def turns(analysis: Analysis, periods: list[lawtime.Period], is_role: bool) -> l
         began = [p for p in periods if p.valid_from == day]
         ended = [p for p in periods if p.valid_until == day]
         after, before = {b for p in began for b in p.bases}, {b for p in ended for b in p.bases}
+        ceased = {b for b in before - after
+                  if lawtime.out_of_force_by(analysis.graph, b, date.fromisoformat(day))}
         starts = {p.function if is_role else p.role for p in began}
         stops = {p.function if is_role else p.role for p in ended}
         moved = starts & stops
-        parts = [f"{words}: {laws(analysis, found)}" for words, found in
-                 (("in force", after - before), ("out of force", before - after)) if found]
+        parts = [f"{words}: {laws(analysis, found)}" for words, found in (
+            ("in force", after - before), ("out of force", ceased),
+            ("no longer cited", before - after - ceased)) if found]
         parts += [f"{words} {names(analysis, found, is_role)}" for words, found in (
             ("begins:", starts - moved), ("carries on under the new law:", moved),
             ("ends:", stops - moved)) if found]
