@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from graphviz import Digraph
+from layout import crowded, drawn_boxes
 
 from rolegraph.analysis.coverage import slug
 from rolegraph.analysis.questions import Analysis
@@ -161,6 +162,21 @@ def test_a_setting_draws_only_the_roles_met_there(analysis: Analysis,
                 assert role not in roles, (slug(role), slug(setting))
                 assert facts.roles[role].name not in also, (slug(role), slug(setting))
     assert str(entity("role", "foster-carer")) in drawn_where_met
+
+
+def test_no_arrow_label_lies_on_a_box_or_another_label(analysis: Analysis,
+                                                      facts: diagrams.Facts) -> None:
+    """The arrows' labels once lay on the role boxes, on the child and on each other (dot
+    places an xlabel after the layout, wherever it falls): each setting's drawing, and its
+    comparison with the care review, laid out, has every label clear."""
+    diff = analysis.diff("current", "care-review-2022")
+    for setting in [None, *(slug(s) for s in facts.settings)]:
+        view = diagrams.model_view(facts, "current", setting=setting)
+        dot = diagrams.to_dot(view)
+        assert len(drawn_boxes(dot)[1]) == len(view.relations), setting
+        assert not crowded(dot), setting
+        both = diagrams.comparison(facts, diff, setting=setting)
+        assert not crowded(diagrams.comparison_dot(both, facts.report)), setting
 
 
 def test_role_filter_keeps_one_role(facts: diagrams.Facts) -> None:

@@ -4,13 +4,12 @@ the model with its functions and law (checked against the analysis), pictures, e
 from __future__ import annotations
 
 import io
-import json
-import subprocess
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from flask.testing import FlaskClient
+from layout import drawn_boxes, overlaps
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.presentation import Presentation as Deck
@@ -98,32 +97,15 @@ def test_cli_writes_a_deck(runner: CliRunner, state_dir: Path, tmp_path: Path) -
     assert len(Presentation(str(out)).slides) > 5
 
 
-def drawn_boxes(dot: str) -> list[tuple[str, tuple[float, float, float, float]]]:
-    """Each box and edge label of `dot` as Graphviz lays it out (points: x0, y0, x1, y1)."""
-    laid = json.loads(subprocess.run(["dot", "-Tjson"], input=dot.encode(), check=True,
-                                     capture_output=True).stdout)
-    out = []
-    for node in laid["objects"]:
-        x, y = map(float, node["pos"].split(","))
-        w, h = float(node["width"]) * 36, float(node["height"]) * 36
-        out.append((node["name"], (x - w, y - h, x + w, y + h)))
-    for edge in laid.get("edges", []):
-        for op in edge.get("_ldraw_", []):
-            if op["op"] == "T":  # text centred on pt, its baseline at pt's y
-                (x, y), half = op["pt"], op["width"] / 2
-                out.append((op["text"], (x - half, y - 3, x + half, y + op.get("size", 15) - 3)))
-    return out
-
-
 def test_centre_drawing_labels_overlap_nothing(analysis: Analysis, facts: diagrams.Facts) -> None:
     m = facts.model("current")
     relations = facts.relations.get(m, [])
     assert relations  # the arrows between roles, whose labels crowded the boxes
     dot = slides.centre_dot(facts, slides.role_slides(analysis, facts, "current"), "Around",
                             relations)
-    boxes = drawn_boxes(dot)
-    labels = len(boxes) - len(facts.included[m]) - 1
-    assert labels >= len(relations)
-    for i, (a, (ax0, ay0, ax1, ay1)) in enumerate(boxes):
-        for b, (bx0, by0, bx1, by1) in boxes[i + 1:]:
-            assert not (ax0 < bx1 and bx0 < ax1 and ay0 < by1 and by0 < ay1), (a, b)
+    nodes, labels = drawn_boxes(dot)
+    assert len(labels) >= len(relations)
+    boxes = nodes + labels
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not overlaps(a, b), (a, b)

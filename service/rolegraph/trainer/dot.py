@@ -29,6 +29,9 @@ from rolegraph.trainer.relations import CHILD, CHILD_NODE, child_node, dot_edges
 # --- DOT ----------------------------------------------------------------------------------------
 
 
+TOP = "_top"  # an invisible node over the grid (no slug starts with "_")
+
+
 def node_name(key: str) -> str:
     return "gap" if key == "gap" else slug(key)
 
@@ -37,8 +40,8 @@ def to_dot(view: View) -> str:
     """Graphviz DOT for one model: one HTML-table node per role, on a grid of rows."""
     graph = Digraph("rolegraph", graph_attr={
         "fontname": FONT, "rankdir": "TB", "nodesep": "0.25", "ranksep": "0.3",
-        "newrank": "true", "forcelabels": "true", "labelloc": "t", "labeljust": "l",
-        "pad": "0.3", "bgcolor": "white"},
+        "newrank": "true", "labelloc": "t", "labeljust": "l", "pad": "0.3",
+        "bgcolor": "white"},
         node_attr={"shape": "plain", "fontname": FONT, "fontsize": "11"},
         edge_attr={"style": "invis"})  # the edges that keep the rows in order
     graph.attr(label=html_label(header_label(
@@ -46,8 +49,10 @@ def to_dot(view: View) -> str:
         legend_text() if view.relations else "")))
     previous: list[str] = []
     grid = centred(view.grid) if view.child else view.grid
+    if view.relations and grid and grid[0]:
+        space_above(graph, drawn_name(grid[0][0]))
     for row in grid:
-        names = [CHILD_NODE if key == CHILD else node_name(key) for key in row]
+        names = [drawn_name(key) for key in row]
         for key, name in zip(row, names, strict=True):
             if key == CHILD:
                 child_node(graph)
@@ -67,6 +72,18 @@ def to_dot(view: View) -> str:
     nodes = {key: node_name(key) for key in view.boxes}
     dot_edges(graph, view.relations, view.relation_tips, nodes)
     return str(graph.source)
+
+
+def drawn_name(key: str) -> str:
+    return CHILD_NODE if key == CHILD else node_name(key)
+
+
+def space_above(graph: Digraph, first: str) -> None:
+    """An empty rank over the top row: dot puts the label of an arrow between two boxes of a
+    row that are not neighbours in the rank above, and a rank it has to add over the top row
+    is as tall as that row (a blank band)."""
+    graph.node(TOP, "", shape="point", style="invis", width="0", height="0")
+    graph.edge(TOP, first)  # one edge, to the row's first node: the row keeps its order
 
 
 def centred(grid: list[list[str]]) -> list[list[str]]:

@@ -111,7 +111,9 @@ def edge_label(relation: Relation) -> str:
 def dot_edges(graph: Digraph, relations: list[Relation], tips: dict[str, str],
               node: dict[str, str], constraint: bool = False) -> None:
     """One edge per relation in `graph`, between the nodes `node` names (role IRI -> node
-    name; the child is CHILD_NODE). Each edge's id names the relation's slug."""
+    name; the child is CHILD_NODE). Each edge's id names the relation's slug. A `label`, not
+    an `xlabel`: dot makes room for a label (between two neighbours, or in the rank above),
+    while it puts an xlabel wherever it falls, on the boxes and on each other."""
     for relation in relations:
         colour, style = KIND_STYLE.get(relation.kind, ("#555555", "solid"))
         if relation.confidence != "stated":
@@ -119,7 +121,7 @@ def dot_edges(graph: Digraph, relations: list[Relation], tips: dict[str, str],
         head = CHILD_NODE if relation.to_child else node[relation.target]
         graph.edge(node[relation.source], head, id=f"rel--{slug(relation.iri)}", style=style,
                    color=colour, fontcolor=colour, penwidth="1.8",
-                   xlabel=html_label(f"<B>{esc(edge_label(relation))}</B>"),
+                   label=html_label(f"<B>{esc(edge_label(relation))}</B>"),
                    fontname=FONT, fontsize="11", constraint=str(constraint).lower(),
                    tooltip=plain(tips.get(relation.iri, relation.label)))
 
