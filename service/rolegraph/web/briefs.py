@@ -14,8 +14,7 @@ from flask import Blueprint, Response
 
 from rolegraph import config
 from rolegraph.graph import lawtime
-from rolegraph.present.brief import FORMATS, make_brief
-from rolegraph.present.brief_render import render
+from rolegraph.present.brief import FORMATS, Brief, make_brief
 from rolegraph.vocab import is_slug
 from rolegraph.web import problems
 from rolegraph.web.diagrams import artefacts, bounded
@@ -45,7 +44,7 @@ def brief(a: str, b: str, fmt: str) -> Response:
     if body is None:
         body = disk.get(version, ("brief", a, b, fmt))
     if body is None:
-        body = bounded(lambda: render(make_brief(s.analysis, a, b), fmt))
+        body = bounded(lambda: printed(make_brief(s.analysis, a, b), fmt))
         disk.put(version, ("brief", a, b, fmt), body)
     with _lock:
         if key not in _kept:
@@ -61,7 +60,7 @@ def proposal_brief(fmt: str) -> Response:
 
     def answer(proposal: CheckedProposal) -> Response:
         against = proposal.against()
-        body = render(make_brief(proposal.view, against, proposal.slug), fmt)
+        body = printed(make_brief(proposal.view, against, proposal.slug), fmt)
         return download(body, fmt, f"brief-{against}-{proposal.slug}".replace("@", "-"))
 
     # the check and the printing in one killable child, within both their limits
@@ -71,3 +70,11 @@ def proposal_brief(fmt: str) -> Response:
 def download(body: bytes, fmt: str, name: str) -> Response:
     return Response(body, mimetype=FORMATS[fmt], headers={
         "Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
+
+
+def printed(brief: Brief, fmt: str) -> bytes:
+    """The brief as DOCX or PDF. python-docx loads on the first brief, not at every start
+    (a tenth of a second each time a server starts, as the W3C check does 69 times)."""
+    from rolegraph.present.brief_render import render
+
+    return render(brief, fmt)
