@@ -158,3 +158,20 @@ def test_only_group_concat_with_as_is_rewritten() -> None:
     rewritten, lists = ordered_lists(text)
     assert lists == {shacl_oxigraph.Variable("x"): ", "}
     assert rewritten == text.replace('separator=", "', f'separator="{shacl_oxigraph.UNIT}"')
+
+
+def test_a_proposals_store_copied_in_oxigraph_finds_what_one_made_afresh_finds(
+        analysis: Analysis) -> None:
+    """Analysis.proposing copies the served Oxigraph store (quads, so blank nodes keep their
+    names) instead of converting every rdflib term again: the findings must not change."""
+    graph, shapes = proposed(analysis)
+    proposal = load_proposal(REPO / "examples" / "proposal.yaml", analysis.graph)
+    copied = analysis.queryable.with_triples(graph, proposal.triples)
+    assert len(copied.oxigraph) == len(OxigraphQueryGraph(graph).oxigraph)
+
+    def found(data: OxigraphQueryGraph) -> list[tuple[Any, ...]]:
+        return sorted((str(r.focus), str(r.value), r.message, r.severity, str(r.shape))
+                      for r in run_shapes(data, shapes).results)
+
+    afresh = found(OxigraphQueryGraph(graph))
+    assert afresh and found(copied) == afresh

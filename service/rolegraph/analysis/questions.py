@@ -20,6 +20,7 @@ from rolegraph.analysis.coverage import (
 from rolegraph.analysis.diff import ModelDiff, diff_models
 from rolegraph.graph import lawtime
 from rolegraph.graph.proposal import load_proposal, proposal_shapes
+from rolegraph.graph.shacl_oxigraph import OxigraphQueryGraph
 from rolegraph.graph.snapshot import Snapshot
 from rolegraph.graph.sources import SourceTree
 from rolegraph.query.engine import Engine
@@ -62,8 +63,13 @@ class Analysis:
         return coverage_shapes(self.tree)
 
     @cached_property
+    def queryable(self) -> OxigraphQueryGraph:
+        """The graph with the Oxigraph copy its shapes run on, kept for proposals' checks."""
+        return OxigraphQueryGraph(self.graph)
+
+    @cached_property
     def report(self) -> CoverageReport:
-        return coverage_report(self.graph, self.shapes)
+        return coverage_report(self.queryable, self.shapes)
 
     def model(self, name: str) -> str:
         """The IRI of model `name`: a slug, or law@YYYY-MM-DD for the law on that date."""
@@ -135,7 +141,8 @@ class Analysis:
         graph += proposal.triples
         shapes += self.shapes
         shapes += proposal_shapes(proposal.models)
-        report = counted_once(coverage_report(graph, shapes), proposal.models)
+        checked = self.queryable.with_triples(graph, proposal.triples)
+        report = counted_once(coverage_report(checked, shapes), proposal.models)
         view = Analysis(self.reader, self.tree)
         view.__dict__.update(graph=graph, report=report, shapes=shapes, as_of=self.as_of)
         return view, proposal.models
