@@ -18,7 +18,7 @@ from rolegraph.web import problems, served
 from rolegraph.web.accesslog import note
 from rolegraph.web.data import void_lines as release_void_lines
 from rolegraph.web.problems import ProblemError
-from rolegraph.web.respond import negotiated
+from rolegraph.web.respond import RDF_SUFFIX_RULE, negotiated
 from rolegraph.web.sparql import VOID
 
 bp = Blueprint("ops", __name__)
@@ -47,8 +47,8 @@ def ready() -> Response:
                           "limits": config.settings_summary(current_app.config)})
 
 
-@bp.get("/.well-known/void")
-@bp.get("/.well-known/void<any('.ttl', '.jsonld', '.nt', '.rdf'):suffix>")
+@bp.get(VOID_PATH)
+@bp.get(f"{VOID_PATH}{RDF_SUFFIX_RULE}")
 def void(suffix: str = "") -> Response:
     """A VoID description of the served dataset (RFC 5785 well-known location), negotiated
     as every RDF document here is (web/respond.py): Turtle, JSON-LD, N-Triples or RDF/XML

@@ -35,6 +35,7 @@ from rolegraph.web.respond import (
     CACHE,
     CONTEXT,
     HTML,
+    RDF_SUFFIX_RULE,
     choose,
     evidence_json,
     negotiated,
@@ -150,7 +151,7 @@ def jsonld_context() -> Response:
 
 
 @bp.get("/def")
-@bp.get("/def<any('.ttl', '.jsonld', '.nt', '.rdf'):suffix>")
+@bp.get(f"/def{RDF_SUFFIX_RULE}")
 def ontology(suffix: str = "") -> Response:
     s = site()
     return negotiated("/def", suffix, lambda: law.ontology_graph(s),

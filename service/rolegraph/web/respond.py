@@ -62,6 +62,12 @@ def choose(suffix: str, json_too: bool = False, rdf_first: bool = False) -> str:
     return RDF_ALIASES.get(best, best)
 
 
+# The URL rule for a document's RDF forms by suffix: the ones `alternates` names, so a route
+# cannot offer fewer than its Link header promises.
+RDF_SUFFIX_RULE = "<any({}):suffix>".format(
+    ", ".join(f"'{suffix}'" for _, suffix in RDF_FORMATS.values()))
+
+
 def alternates(path: str) -> str:
     links = [f'<{path}{suffix}>; rel="alternate"; type="{media}"'
              for media, (_, suffix) in RDF_FORMATS.items()]
