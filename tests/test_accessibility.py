@@ -253,6 +253,19 @@ def eventually(check: Any, seconds: float = 5.0) -> None:
         time.sleep(0.05)
 
 
+def press_until(page: Page, key: str, moved: Any, presses: int = 6) -> None:
+    """Press a key, then wait for its effect: a loaded runner may animate a keyboard scroll
+    slowly, and a scroll on one axis can cut short one still running on the other."""
+    for _ in range(presses):
+        page.keyboard.press(key)
+        try:
+            eventually(moved, seconds=2.0)
+            return
+        except AssertionError:
+            continue
+    raise AssertionError(f"{key} pressed {presses} times and nothing moved")
+
+
 def test_keyboard_only_journey(tab: Tab, site_server: LiveServer) -> None:
     """Skip link, visible focus, the coverage matrix and the diff used without a mouse, and the
     query editor's controls named."""
@@ -293,10 +306,9 @@ def test_keyboard_only_journey(tab: Tab, site_server: LiveServer) -> None:
     assert_visible_focus(region)
     scroller = page.locator(".matrix-scroll")
     assert scroller.evaluate("e => e.scrollWidth > e.clientWidth")  # wider than the screen
-    for _ in range(6):
-        page.keyboard.press("ArrowRight")
-    page.keyboard.press("PageDown")
-    eventually(lambda: scroller.evaluate("e => e.scrollLeft > 0 && e.scrollTop > 0"))
+    press_until(page, "ArrowRight", lambda: scroller.evaluate("e => e.scrollLeft > 0"))
+    press_until(page, "PageDown", lambda: scroller.evaluate("e => e.scrollTop > 0"))
+    assert scroller.evaluate("e => e === document.activeElement && e.scrollLeft > 0")
     # a cell's link is reached and followed by keyboard
     cell = tab_until(page, lambda f: f["tag"] == "A" and f["href"].startswith("/id/role/"))
     assert_visible_focus(cell)
