@@ -17,6 +17,7 @@ from rolegraph.analysis.coverage import coverage_shapes
 from rolegraph.analysis.questions import Analysis
 from rolegraph.graph import shacl_oxigraph
 from rolegraph.graph.proposal import load_proposal, proposal_shapes
+from rolegraph.graph.rdf import overlaid
 from rolegraph.graph.shacl_batchable import batchable
 from rolegraph.graph.shacl_oxigraph import OxigraphQueryGraph, ordered_lists
 from rolegraph.graph.sources import shipped_tree
@@ -160,18 +161,43 @@ def test_only_group_concat_with_as_is_rewritten() -> None:
     assert rewritten == text.replace('separator=", "', f'separator="{shacl_oxigraph.UNIT}"')
 
 
-def test_a_proposals_store_copied_in_oxigraph_finds_what_one_made_afresh_finds(
-        analysis: Analysis) -> None:
-    """Analysis.proposing copies the served Oxigraph store (quads, so blank nodes keep their
-    names) instead of converting every rdflib term again: the findings must not change."""
+def test_a_proposals_overlay_finds_what_a_full_copy_finds(analysis: Analysis) -> None:
+    """Analysis.proposing reads the served graph and shapes through overlays (rdf.overlaid)
+    and copies the served Oxigraph store as quads (so blank nodes keep their names) instead
+    of copying every triple again: the findings must be those of full copies, and the served
+    graph must not change."""
     graph, shapes = proposed(analysis)
+    served = len(analysis.graph)
     proposal = load_proposal(REPO / "examples" / "proposal.yaml", analysis.graph)
-    copied = analysis.queryable.with_triples(graph, proposal.triples)
+    over, over_shapes = overlaid(analysis.graph), overlaid(analysis.shapes)
+    over += proposal.triples
+    over_shapes += proposal_shapes(proposal.models)
+    assert len(over) == len(graph) and set(over) == set(graph)
+    assert len(over_shapes) == len(shapes) and len(analysis.graph) == served
+    copied = analysis.queryable.adding(over)
     assert len(copied.oxigraph) == len(OxigraphQueryGraph(graph).oxigraph)
 
-    def found(data: OxigraphQueryGraph) -> list[tuple[Any, ...]]:
+    def found(data: OxigraphQueryGraph, shapes: Graph) -> list[tuple[Any, ...]]:
         return sorted((str(r.focus), str(r.value), r.message, r.severity, str(r.shape))
                       for r in run_shapes(data, shapes).results)
 
-    afresh = found(OxigraphQueryGraph(graph))
-    assert afresh and found(copied) == afresh
+    afresh = found(OxigraphQueryGraph(graph), shapes)
+    assert afresh and found(copied, over_shapes) == afresh
+    with pytest.raises(TypeError):
+        analysis.queryable.adding(graph)  # a copy, not an overlay of the served graph
+
+
+def test_an_overlay_adds_without_changing_its_base() -> None:
+    base = Graph()
+    base.add((EX.a, EX.p, EX.b))
+    over = overlaid(base)
+    over.add((EX.a, EX.p, EX.b))  # held by the base: not added twice
+    over.add((EX.a, EX.p, EX.c))
+    assert len(over) == 2 and len(base) == 1
+    assert sorted(over.objects(EX.a, EX.p)) == [EX.b, EX.c]  # the base's, then its own
+    assert (EX.a, EX.p, EX.c) in over and (EX.a, EX.p, EX.c) not in base
+    over.remove((EX.a, EX.p, EX.c))
+    assert len(over) == 1
+    with pytest.raises(TypeError):
+        over.remove((EX.a, EX.p, EX.b))
+    assert len(base) == 1

@@ -100,3 +100,11 @@ def test_literals_come_back_as_rdflib_writes_them(analysis: Analysis) -> None:
         )
     )
     assert tuple(rows[0]) == (Literal("a"), Literal(2), Literal("b", lang="en"))
+
+
+def test_other_validations_still_get_a_report_graph() -> None:
+    """run_shapes takes pySHACL's results as triples (shacl_oxigraph.results_only); a plain
+    pySHACL validation in the same process, after it, still gets its report graph."""
+    graph, shapes = fixture_graph(), coverage_shapes(shipped_tree())
+    ours = run_shapes(OxigraphQueryGraph(graph), shapes).results
+    assert ours and comparable(on_rdflib(graph, shapes)) == comparable(ours)

@@ -20,6 +20,7 @@ from rolegraph.analysis.coverage import (
 from rolegraph.analysis.diff import ModelDiff, diff_models
 from rolegraph.graph import lawtime
 from rolegraph.graph.proposal import load_proposal, proposal_shapes
+from rolegraph.graph.rdf import overlaid
 from rolegraph.graph.shacl_oxigraph import OxigraphQueryGraph
 from rolegraph.graph.snapshot import Snapshot
 from rolegraph.graph.sources import SourceTree
@@ -98,11 +99,10 @@ class Analysis:
         if not days:
             return self.graph, self.report
         if days not in self._law:
-            graph = Graph()
-            graph += self.graph
+            graph = overlaid(self.graph)
             for iri in days:
                 graph += lawtime.at(self.graph, date.fromisoformat(iri[-10:]))
-            self._law[days] = (graph, coverage_report(graph, self.shapes))
+            self._law[days] = (graph, coverage_report(self.queryable.adding(graph), self.shapes))
         return self._law[days]
 
     def coverage(self, models: list[str] | None = None) -> CoverageReport:
@@ -136,12 +136,10 @@ class Analysis:
         and its own (a holding it writes names its basis); the served graph is not
         changed: the view holds a copy. Raises ProposalError for a malformed file."""
         proposal = load_proposal(path, self.graph)
-        graph, shapes = Graph(), Graph()
-        graph += self.graph
+        graph, shapes = overlaid(self.graph), overlaid(self.shapes)
         graph += proposal.triples
-        shapes += self.shapes
         shapes += proposal_shapes(proposal.models)
-        checked = self.queryable.with_triples(graph, proposal.triples)
+        checked = self.queryable.adding(graph)
         report = counted_once(coverage_report(checked, shapes), proposal.models)
         view = Analysis(self.reader, self.tree)
         view.__dict__.update(graph=graph, report=report, shapes=shapes, as_of=self.as_of)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,11 +10,13 @@ from rdflib import RDF, Graph, Namespace, URIRef
 from rdflib.term import Node
 
 from rolegraph.graph.shacl_oxigraph import (
+    READING_RESULTS,
     OxigraphQueryGraph,
     batched,
     checked_once,
     gc_paused,
     prebinding_once,
+    results_only,
     untold,
 )
 from rolegraph.graph.sources import parse_turtle
@@ -64,6 +66,7 @@ def run_shapes(data: Graph, shapes: Graph, *, batch: bool = True) -> ValidationO
         SPARQLBasedConstraint as Sparql,
     )
     from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper as Helper
+    from pyshacl.validator import Validator
 
     if not getattr(Component.make_v_result_description, "untold", False):
         Component.make_v_result_description = untold(Component.make_v_result_description)  # type: ignore[method-assign]
@@ -71,11 +74,15 @@ def run_shapes(data: Graph, shapes: Graph, *, batch: bool = True) -> ValidationO
         Helper.check_invalid_sparql = checked_once(Helper.check_invalid_sparql)  # type: ignore[method-assign]
     if not getattr(Helper.pre_bind_variables, "prebinding_once", False):
         Helper.pre_bind_variables = prebinding_once(Helper.pre_bind_variables)  # type: ignore[method-assign]
+    if not getattr(Validator.create_validation_report, "results_only", False):
+        create = Validator.create_validation_report.__func__  # type: ignore[attr-defined]
+        Validator.create_validation_report = classmethod(results_only(create))  # type: ignore[method-assign,assignment]
     if not getattr(Sparql._evaluate_sparql_constraint, "batched", False):
         Sparql._evaluate_sparql_constraint = batched(Sparql._evaluate_sparql_constraint)  # type: ignore[method-assign]
 
     graph = data if isinstance(data, OxigraphQueryGraph) else OxigraphQueryGraph(data)
     graph.batching = batch
+    reading = READING_RESULTS.set(True)
     with gc_paused():
         try:
             _conforms, report, _text = validate(
@@ -87,7 +94,8 @@ def run_shapes(data: Graph, shapes: Graph, *, batch: bool = True) -> ValidationO
             )  # inplace: nothing writes to the data graph, so skip pySHACL's copy
         finally:
             graph.batching = True
-        assert isinstance(report, Graph)
+            READING_RESULTS.reset(reading)
+        assert isinstance(report, list), "pySHACL failed before making its report"
         results = read_results(report)
     return ValidationOutcome(
         sorted(
@@ -98,9 +106,10 @@ def run_shapes(data: Graph, shapes: Graph, *, batch: bool = True) -> ValidationO
     )
 
 
-def read_results(report: Graph) -> list[ShaclResult]:
-    """Every sh:ValidationResult in `report` (as `to_result` reads one), the report read
-    once rather than a look-up per property of each result."""
+def read_results(report: Iterable[tuple[Node, Node, Node]]) -> list[ShaclResult]:
+    """Every sh:ValidationResult in `report` (a report graph, or its triples as `run_shapes`
+    gets them), as `to_result` reads one: the report read once rather than a look-up per
+    property of each result."""
     found: dict[Node, dict[Node, list[Node]]] = {}
     for subject, predicate, value in report:
         found.setdefault(subject, {}).setdefault(predicate, []).append(value)
