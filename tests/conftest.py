@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import groups
 import pytest
 from click.testing import CliRunner
 from flask import Flask
@@ -27,6 +28,8 @@ from rolegraph.graph.snapshot import Snapshot
 from rolegraph.graph.sources import PARTS, shipped_tree
 from rolegraph.query.engine import Engine
 from rolegraph.trainer import diagrams
+
+groups.install()  # servers and stores stopped even when the run is ended by a signal
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -227,6 +230,7 @@ class LiveServer:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)  # the session we started, by its id
             self.process.wait(timeout=20)
+        groups.stopped(self.process)
 
 
 def free_port() -> int:
@@ -242,8 +246,9 @@ def start_server(args: list[str], log: Path, startup: float = 60.0) -> LiveServe
     command = [str(Path(sys.executable).parent / "rolegraph"), "serve", *args,
                "--host", "127.0.0.1", "--port", str(port)]
     with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
+        process = groups.started(subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
+                                                  stdin=subprocess.DEVNULL,
+                                                  start_new_session=True))
     server = LiveServer(process, port, log)
     deadline = time.monotonic() + startup
     while time.monotonic() < deadline:

@@ -15,6 +15,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import groups
+
 VIRTUOSO = shutil.which("virtuoso-t")
 OXIGRAPH = shutil.which("oxigraph") or (
     str(Path(sys.executable).parent / "oxigraph")
@@ -145,9 +147,9 @@ class StoreProcess:
         if self.kind == "virtuoso" and stale_lock.exists():
             stale_lock.unlink()
         with self.log.open("ab") as out:
-            self.process = subprocess.Popen(self.command, stdout=out, stderr=subprocess.STDOUT,
-                                            stdin=subprocess.DEVNULL, cwd=self.folder,
-                                            start_new_session=True)
+            self.process = groups.started(subprocess.Popen(
+                self.command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                cwd=self.folder, start_new_session=True))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -165,6 +167,8 @@ class StoreProcess:
         if self.process is not None and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)  # the group we started, by its id
             self.process.wait(timeout=30)
+        if self.process is not None:
+            groups.stopped(self.process)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -173,6 +177,8 @@ class StoreProcess:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.kill()
+        if self.process is not None:
+            groups.stopped(self.process)
 
     @property
     def pid(self) -> int:
