@@ -134,7 +134,8 @@ class Analysis:
         """This analysis with a user's proposal (YAML, JSON or Turtle) added, and the IRIs of
         its models. The proposal's models are checked with the coverage and policy shapes
         and its own (a holding it writes names its basis); the served graph is not
-        changed: the view holds a copy. Raises ProposalError for a malformed file."""
+        changed: the view reads it through an overlay (rdf.overlaid). Raises ProposalError
+        for a malformed file."""
         proposal = load_proposal(path, self.graph)
         graph, shapes = overlaid(self.graph), overlaid(self.shapes)
         graph += proposal.triples

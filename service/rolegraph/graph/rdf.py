@@ -65,9 +65,9 @@ class Overlay(Memory):
         yield from self.base.triples(triple, None)
         yield from super().triples(triple, context)
 
-    def added(self, context: Any = None) -> Iterator[tuple[Node, Node, Node]]:
+    def added(self) -> Iterator[tuple[Node, Node, Node]]:
         """The triples this store holds beyond its base's."""
-        return (triple for triple, _ in super().triples((None, None, None), context))
+        return (triple for triple, _ in super().triples((None, None, None)))
 
     def __len__(self, context: Any = None) -> int:
         return self.base.__len__(None) + super().__len__(context)

@@ -419,4 +419,3 @@ def results_only(create: Callable[..., Any]) -> Callable[..., Any]:
 
     create_unless_ours.results_only = True  # type: ignore[attr-defined]
     return create_unless_ours
-
