@@ -14,7 +14,7 @@ import pytest
 from flask.testing import FlaskClient
 from markupsafe import escape
 from rdflib import RDF, RDFS, Graph, URIRef
-from rdflib.namespace import OWL
+from rdflib.namespace import OWL, VOID
 
 from rolegraph.analysis.questions import Analysis
 from rolegraph.present.records import LEGISLATION, href, legislation_iri
@@ -32,7 +32,7 @@ def varies(header: str) -> set[str]:
 
 
 OX_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "json-ld": ox.RdfFormat.JSON_LD,
-              "nt": ox.RdfFormat.N_TRIPLES}
+              "nt": ox.RdfFormat.N_TRIPLES, "xml": ox.RdfFormat.RDF_XML}
 
 
 def parse(body: bytes, fmt: str) -> Graph:
@@ -89,6 +89,17 @@ def test_entity_by_suffix(site_client: FlaskClient, suffix: str) -> None:
     assert answer.status_code == 200
     graph = parse(answer.data, SUFFIXES[suffix])
     assert (URIRef(ROLE_IRI), RG.employedBy, None) in graph
+
+
+@pytest.mark.parametrize("media", ["application/xml", "text/xml"])
+def test_xml_alone_is_rdf_xml(site_client: FlaskClient, media: str) -> None:
+    """A client asking for XML alone gets RDF/XML (as /sparql's graph answers do), not 406.
+    Browsers name XML too, below HTML, and still get HTML (the tests with BROWSER)."""
+    for path, kind in (("/id/role/iro", RG.Role), ("/.well-known/void", VOID.Dataset)):
+        answer = site_client.get(path, headers={"Accept": media})
+        assert answer.status_code == 200, path
+        assert answer.mimetype == "application/rdf+xml", path
+        assert (None, RDF.type, kind) in parse(answer.data, "xml"), path
 
 
 def test_accept_with_quality_values_prefers_turtle(site_client: FlaskClient) -> None:

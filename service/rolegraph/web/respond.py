@@ -25,8 +25,11 @@ RDF_FORMATS: dict[str, tuple[str, str]] = {
     "application/n-triples": ("nt", ".nt"),
     "application/rdf+xml": ("xml", ".rdf"),
 }
+# Other names clients send for the same forms (as /sparql reads them for a graph answer):
+# XML means RDF/XML, JSON means JSON-LD, plain text means N-Triples.
 RDF_ALIASES = {"application/x-turtle": "text/turtle", "application/json": "application/ld+json",
-               "text/plain": "application/n-triples"}
+               "text/plain": "application/n-triples", "application/xml": "application/rdf+xml",
+               "text/xml": "application/rdf+xml"}
 SUFFIXES = {suffix: media for media, (_, suffix) in RDF_FORMATS.items()} | {
     ".json": "application/ld+json"}  # what developers type first
 
