@@ -52,6 +52,11 @@ QUERIES = {
         "SELECT ?role ?basis WHERE { ?a rg:model <https://w3id.org/rolegraph/id/model/current> ;"
         " rg:function <https://w3id.org/rolegraph/id/function/refer-to-cafcass> ; rg:role ?role ."
         " OPTIONAL { ?a rg:basis ?basis } FILTER(?role != <urn:bench:{N}>) }"),
+    # the law over time: a lookup naming rg:validFrom (a name, not the keyword FROM)
+    "dated": PREFIX + (
+        "SELECT ?role ?from WHERE { ?a rg:model <https://w3id.org/rolegraph/id/model/statutory-system> ;"
+        " rg:function <https://w3id.org/rolegraph/id/function/refer-to-cafcass> ; rg:role ?role ;"
+        " rg:validFrom ?from FILTER(?role != <urn:bench:{N}>) }"),
     "aggregate": PREFIX + (
         "SELECT ?model ?role (COUNT(DISTINCT ?f) AS ?functions) WHERE {"
         " ?a a rg:Assignment ; rg:model ?model ; rg:role ?role ; rg:function ?f"
