@@ -67,6 +67,10 @@ def test_served_graphs_comments_strings_and_names_pass(query: str) -> None:
     "ASKFROM<http://elsewhere/>{}", "CONSTRUCTFROM<http://elsewhere/>WHERE{}",
     "SELECT*FROM<http://elsewhere/>{}", "DESCRIBE<urn:a>FROM<http://elsewhere/>",
     "SELECT(1 AS ?x)FROM<http://elsewhere/>{}", "CONSTRUCT{}FROM<http://elsewhere/>{}",
+    # a less-than and a greater-than around the keyword, the latter in a comment
+    "SELECT * { ?s ?p true FILTER(1<2)SERVICE#>\n<http://x/>{} }",
+    "SELECT * { ?s ?p true FILTER(1<2)SERVICE?x{} FILTER(2>1) }",
+    "SELECT * { ?s ?p true FILTER(?s<?o)SERVICE<http://x/>{} }",
 ])
 def test_keywords_glued_to_what_precedes_them_are_still_screened(store: ox.Store,
                                                                  query: str) -> None:
@@ -78,10 +82,12 @@ def test_keywords_glued_to_what_precedes_them_are_still_screened(store: ox.Store
     "PREFIX rg: <https://w3id.org/rolegraph/def#> SELECT ?d { ?a rg:validFrom ?d }",
     "SELECT ?dateFrom ?inForceFrom $from { ?a ?p ?dateFrom OPTIONAL { ?a ?q ?from } }",
     "SELECT ?x { ?x <https://w3id.org/rolegraph/def#derivedFrom> ?y }",
+    "SELECT ?f { ?a <urn:role> <https://w3id.org/rolegraph/id/role/director-childrens-services>"
+    " ; <urn:function> ?f }",
 ])
-def test_names_ending_in_from_skip_the_slow_parse(query: str,
+def test_names_and_iris_holding_from_or_service_skip_the_slow_parse(query: str,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """rg:validFrom and the like are names, never the keyword: no ~3 ms parse for them."""
+    """rg:validFrom and IRIs written out are names, never the keyword: no ~3 ms parse."""
     def no_parse(text: str) -> None:
         raise AssertionError(f"parsed: {text}")
     monkeypatch.setattr(safety, "parseQuery", no_parse)

@@ -416,7 +416,7 @@ def dataset_clauses(text: str, base: str, prefixes: tuple[tuple[str, str], ...] 
                     ) -> tuple[list[str], list[str]] | None:
     """The query's own FROM and FROM NAMED IRIs (None when it has neither). Only called
     after screening, which already refused graphs outside the served set."""
-    if not safety.NEEDS_SCREENING.search(text):
+    if not safety.needs_screening(text):
         return None
     try:
         parsed = parseQuery(text)

@@ -37,13 +37,19 @@ UNAVAILABLE = "unavailable"  # a remote store did not answer (remote.py)
 
 # A superset filter, not the judge: a query without these cannot hold a SERVICE or FROM
 # clause (SPARQL keywords have no escapes), so it skips the slow parse (~3 ms). SERVICE
-# anywhere: Oxigraph reads keywords glued to what precedes them ("?o trueSERVICE <x> {}" is
-# a SERVICE). FROM unless part of a name: variables and prefixed names are read greedily
+# anywhere but in an IRI: Oxigraph reads keywords glued to what precedes them
+# ("?o trueSERVICE <x> {}" is a SERVICE). FROM unless part of a name: variables and prefixed names are read greedily
 # (?from, rg:validFrom, ?dateFrom are names), and only ASK or CONSTRUCT may precede the
 # keyword unspaced ("ASKFROM <g> {}"). Missing a FROM would only read an unserved graph as
 # empty (Oxigraph never fetches one).
 NEEDS_SCREENING = re.compile(r"service|(?<![a-z0-9_?$])from|(?:ask|construct)from",
                              re.IGNORECASE)
+# An IRI written out (<.../director-childrens-services>) never holds the keyword either. A
+# span is taken for one only if it holds no space, brace, quote, "#" or second "<": read any
+# other way (a less-than ... a greater-than), its ">" would sit between a keyword inside it
+# and the "{" or graph name that must follow, where only a space, a comment, SILENT, a
+# variable or an IRI (a second "<") may be. (tests/test_sparql_safety.py tries the cases.)
+IRI_WRITTEN_OUT = re.compile(r"<[^<>\"'{}|^`\\#\x00-\x20]*>")
 POSITION = re.compile(r"at (\d+):(\d+)")
 # Fewest bytes one solution can take in each format: below max_rows * this, no count needed.
 MIN_ROW_BYTES = {"json": 2, "xml": 17, "csv": 2, "tsv": 1}
@@ -101,7 +107,7 @@ def screen(text: str, served_graphs: frozenset[str] | None,
 
     rdflib's parser is the judge (comments, strings and IRIs cannot fool it); a query it
     cannot read is refused rather than run unchecked, since pyoxigraph would call SERVICE."""
-    if not NEEDS_SCREENING.search(text):
+    if not needs_screening(text):
         return None
     try:
         parsed = parseQuery(text)
@@ -119,6 +125,12 @@ def screen(text: str, served_graphs: frozenset[str] | None,
         return Refusal(DATASET, f"FROM / FROM NAMED names graphs this endpoint does not "
                        f"serve, and it never fetches graphs: {', '.join(outside)}")
     return None
+
+
+def needs_screening(text: str) -> bool:
+    """Whether the query may hold a SERVICE or FROM clause (a sound superset, see above).
+    IRIs become spaces, not nothing: "<a>FROM" must not read as a name "...aFROM"."""
+    return NEEDS_SCREENING.search(IRI_WRITTEN_OUT.sub(" ", text)) is not None
 
 
 def walk(node: Any) -> Iterator[CompValue]:
