@@ -38,10 +38,10 @@ UNAVAILABLE = "unavailable"  # a remote store did not answer (remote.py)
 # A superset filter, not the judge: a query without these cannot hold a SERVICE or FROM
 # clause (SPARQL keywords have no escapes), so it skips the slow parse (~3 ms). SERVICE
 # anywhere but in an IRI: Oxigraph reads keywords glued to what precedes them
-# ("?o trueSERVICE <x> {}" is a SERVICE). FROM unless part of a name: variables and prefixed names are read greedily
-# (?from, rg:validFrom, ?dateFrom are names), and only ASK or CONSTRUCT may precede the
-# keyword unspaced ("ASKFROM <g> {}"). Missing a FROM would only read an unserved graph as
-# empty (Oxigraph never fetches one).
+# ("?o trueSERVICE <x> {}" is a SERVICE). FROM unless part of a name: variables and
+# prefixed names are read greedily (?from, rg:validFrom, ?dateFrom are names), and only
+# ASK or CONSTRUCT may precede the keyword unspaced ("ASKFROM <g> {}"). Missing a FROM
+# would only read an unserved graph as empty (Oxigraph never fetches one).
 NEEDS_SCREENING = re.compile(r"service|(?<![a-z0-9_?$])from|(?:ask|construct)from",
                              re.IGNORECASE)
 # An IRI written out (<.../director-childrens-services>) never holds the keyword either. A

@@ -69,6 +69,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     Compress(app)
     problems.register(app)
     conditional.init_app(app)  # ETags and 304s for every GET answer
+    app.wsgi_app = sparql.PlainLookups(app, app.wsgi_app)  # type: ignore[method-assign]
     cache_mb = int(app.config[config.RESULT_CACHE_MB])
     if cache_mb > 0:
         app.wsgi_app = ops.ResponseCache(  # type: ignore[method-assign]

@@ -6,20 +6,23 @@ formats, hand a QueryJob to the runner, and turn its outcome into a response."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
+from typing import Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Request, Response, current_app, request
+from flask import Blueprint, Flask, Request, Response, current_app, request
 from werkzeug.datastructures import MIMEAccept, MultiDict
 from werkzeug.http import parse_accept_header
 from werkzeug.sansio.utils import get_current_url
+from werkzeug.wrappers import Request as WerkzeugRequest
 
 from rolegraph import config
 from rolegraph.query import safety
 from rolegraph.query.engine import FORMATS, GRAPH_FORMATS, SOLUTION_FORMATS, ResultFormat
-from rolegraph.web import problems, served
+from rolegraph.web import SERVED, problems, served
 from rolegraph.web.accesslog import note
 from rolegraph.web.conditional import cache_control, if_none_match, not_modified, version_tag
 from rolegraph.web.problems import ProblemError
@@ -77,7 +80,8 @@ def endpoint() -> Response:
     if request.method == "GET" and tag in if_none_match():
         return not_modified(tag)
     check_graphs(parsed.default_graphs + parsed.named_graphs)
-    outcome = served().runner.run(job_for(parsed, solutions, graph))
+    job = job_for(parsed, solutions, graph)
+    outcome = PlainLookups.answered(request.environ, job) or served().runner.run(job)
     if isinstance(outcome, safety.Refusal):
         raise refusal_problem(outcome)
     return answer(outcome, tag)
@@ -176,10 +180,12 @@ def check_graphs(iris: tuple[str, ...]) -> None:
                            f"never fetches graphs: {', '.join(outside)}", problems.DATASET_REFUSED)
 
 
-def job_for(parsed: ProtocolRequest, solutions: str | None, graph: str | None
+def job_for(parsed: ProtocolRequest, solutions: str | None, graph: str | None,
+            req: Request | WerkzeugRequest | None = None, cfg: Mapping[str, Any] | None = None,
             ) -> safety.QueryJob:
+    req = req if req is not None else request
+    cfg = cfg if cfg is not None else current_app.config
     protocol_dataset = bool(parsed.default_graphs or parsed.named_graphs)
-    cfg = current_app.config
     assert parsed.query is not None
     return safety.QueryJob(
         parsed.query,
@@ -187,7 +193,7 @@ def job_for(parsed: ProtocolRequest, solutions: str | None, graph: str | None
         named_graphs=parsed.named_graphs if protocol_dataset else None,
         solutions_format=solutions, graph_format=graph,
         max_rows=cfg[config.MAX_ROWS], max_bytes=cfg[config.MAX_RESULT_BYTES],
-        base_iri=base_url(request.scheme, request.host, request.root_path, request.path))
+        base_iri=base_url(req.scheme, req.host, req.root_path, req.path))
 
 
 @lru_cache(maxsize=256)
@@ -227,6 +233,90 @@ def update_refused() -> ProblemError:
 
 def protocol_error(detail: str) -> ProblemError:
     return problems.bad_request(detail, problems.PROTOCOL_ERROR)
+
+
+# --- the plain lookup, without Flask's dispatch ------------------------------------------
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+ANSWERED = "rolegraph.sparql.answered"  # environ key: (job key, outcome) computed already
+ASKS_MORE = ("HTTP_ORIGIN", "HTTP_IF_NONE_MATCH", "HTTP_IF_MATCH", "HTTP_IF_MODIFIED_SINCE",
+             "HTTP_IF_UNMODIFIED_SINCE", "HTTP_RANGE")
+MAX_LEARNED = 64  # kinds of answer whose headers are kept (Accept-Encoding values vary)
+
+
+class PlainLookups:
+    """WSGI, in front of Flask: a plain GET /sparql?query=... (no other parameter, no CORS
+    origin, no condition, on the embedded store) is answered without Flask's dispatch, which
+    took a third of an uncached lookup's time (docs/decisions/20261202-lean-request-path.md,
+    "Ninth look"). Its job is built and run as the view does, by the same functions, and its
+    headers are the ones Flask gave the first answer of the same kind in this process
+    (formats, Accept-Encoding): the first of each kind, every refusal and every answer Flask
+    would compress go through Flask with the outcome already computed (never run twice).
+    So /sparql has one implementation; this only replays what it said."""
+
+    def __init__(self, app: Flask, flask_path: WsgiApp) -> None:
+        self.flask_path = flask_path
+        self.runner = app.extensions[SERVED].runner
+        self.cfg = app.config
+        # Not for a remote store (its version may switch) nor where Flask checks the host
+        self.open = (isinstance(app.extensions[SERVED].store, ox.Store)
+                     and not app.config.get("SERVER_NAME") and not app.config.get("TRUSTED_HOSTS"))
+        self.learned: dict[tuple[object, ...], list[tuple[str, str]]] = {}
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
+                 ) -> Iterable[bytes]:
+        job = self.plain_job(environ)
+        if job is None:
+            return self.flask_path(environ, start_response)
+        note(environ, query_hash=hashlib.sha256(job.text.encode()).hexdigest()[:16])
+        outcome = self.runner.run(job)
+        kind = self.kind(environ, job, outcome)
+        headers = self.learned.get(kind) if kind else None
+        if headers is None or not isinstance(outcome, safety.Answer):
+            environ[ANSWERED] = (job.key(), outcome)
+            return self.flask_path(environ, self.learning(kind, start_response))
+        start_response("200 OK", [*headers, ("Content-Length", str(len(outcome.body)))])
+        return [outcome.body]
+
+    def plain_job(self, environ: dict[str, Any]) -> safety.QueryJob | None:
+        """The job of a plain lookup, as the view would build it; None for anything else."""
+        if (environ.get("REQUEST_METHOD") != "GET" or environ.get("PATH_INFO") != "/sparql"
+                or not self.open or any(name in environ for name in ASKS_MORE)):
+            return None
+        req = WerkzeugRequest(environ)
+        queries = req.args.getlist("query")
+        if len(queries) != 1 or len(req.args) != 1:
+            return None
+        solutions, graph = negotiated(req.headers.get("Accept", ""), None)
+        return job_for(ProtocolRequest(queries[0], (), (), None), solutions, graph, req, self.cfg)
+
+    def kind(self, environ: dict[str, Any], job: safety.QueryJob, outcome: safety.Outcome
+             ) -> tuple[object, ...] | None:
+        """What fixes the headers of an answer (None: let Flask answer, e.g. to compress)."""
+        if not isinstance(outcome, safety.Answer):
+            return None
+        encodings = environ.get("HTTP_ACCEPT_ENCODING", "")
+        if encodings and len(outcome.body) >= self.cfg.get("COMPRESS_MIN_SIZE", 500):
+            return None
+        return (job.solutions_format, job.graph_format, outcome.format, encodings)
+
+    def learning(self, kind: tuple[object, ...] | None, start_response: Callable[..., Any]
+                 ) -> Callable[..., Any]:
+        """start_response, keeping Flask's headers for a 200 of this kind (not its length)."""
+        if kind is None:
+            return start_response
+
+        def start(status: str, headers: list[tuple[str, str]], *exc: Any) -> Any:
+            if status.startswith("200") and len(self.learned) < MAX_LEARNED:
+                self.learned[kind] = [(k, v) for k, v in headers if k.lower() != "content-length"]
+            return start_response(status, headers, *exc)
+        return start
+
+    @staticmethod
+    def answered(environ: dict[str, Any], job: safety.QueryJob) -> safety.Outcome | None:
+        """The outcome the lane computed for this very job, if it did."""
+        held = environ.pop(ANSWERED, None)
+        return held[1] if held is not None and held[0] == job.key() else None
 
 
 # --- service description (GET /sparql without a query) ---------------------------------
