@@ -28,6 +28,9 @@ from rolegraph.query.safety import InlineRunner, QueryJob, evaluate
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from http_bench import QUERIES, generated_graph, snapshot_files
 
+# http_bench's queries with their per-request number filled in (one text each here)
+FILLED = {name: query.replace("{N}", "0") for name, query in QUERIES.items()}
+
 
 def median_ms(run: Callable[[], object], budget: float = 1.0) -> float:
     """Median of repeated runs after a warm-up, within about `budget` seconds."""
@@ -67,7 +70,7 @@ def main() -> None:
     print(f"# data: {len(store)} triples from {', '.join(map(str, files))}")
     print("| query | rows | pyoxigraph ms | rdflib prepared ms | rdflib string ms | rdflib ÷ pyoxigraph |")
     print("|---|---|---|---|---|---|")
-    for name, query in named_queries().items():
+    for name, query in FILLED.items():
         rows = ox_rows(store, query)
         if rows != rdflib_rows(graph, query):
             sys.exit(f"{name}: engines disagree")
@@ -81,11 +84,6 @@ def main() -> None:
     runner_overhead(store)
 
 
-def named_queries() -> dict[str, str]:
-    """http_bench's queries with their per-request number filled in (one text each here)."""
-    return {name: query.replace("{N}", "0") for name, query in QUERIES.items()}
-
-
 def runner_overhead(store: ox.Store) -> None:
     work = partial(evaluate, store, frozenset())
     fork = ForkRunner(work, timeout=10)
@@ -93,7 +91,7 @@ def runner_overhead(store: ox.Store) -> None:
         print("\n| query | evaluate in worker ms | via forked child ms | overhead ms |")
         print("|---|---|---|---|")
         for name in ("lookup", "aggregate"):
-            job = QueryJob(named_queries()[name])
+            job = QueryJob(FILLED[name])
             inline_ms = median_ms(lambda j=job: InlineRunner(work).run(j))
             fork_ms = median_ms(lambda j=job: fork.run(j))
             print(f"| {name} | {inline_ms:.3f} | {fork_ms:.3f} | {fork_ms - inline_ms:.3f} |")
